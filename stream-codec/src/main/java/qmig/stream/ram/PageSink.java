@@ -1,0 +1,7 @@
+package qmig.stream.ram;
+
+/** CONTRACT STUB: receives page contents as they are decoded. */
+public interface PageSink {
+    PageSink NONE = new PageSink() {
+    };
+}
