@@ -21,8 +21,8 @@ import java.util.Objects;
  */
 public final class WireReader {
 
-    /** How far {@link #peek(int)} can look: 0x05, a length byte, 255 name bytes, a be32. */
-    public static final int PEEK_LIMIT = 1 + 1 + 255 + 4 + 8;
+    /** How far {@link #peek(int)} can look: enough for a subsection header (0x05, length, 255 name bytes, be32) or a footer plus the next record header. */
+    public static final int PEEK_LIMIT = 1024;
 
     private static final int DEFAULT_BUFFER = 1 << 16;
 

@@ -1,0 +1,29 @@
+package qmig.tools.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code qmig} command line. */
+@Command(name = "qmig", mixinStandardHelpOptions = true, version = "qmig 0.1.0 (QEMU 7.2 migration streams)",
+        description = "Read, check and write QEMU 7.2 live-migration streams.",
+        subcommands = {InspectCommand.class, DumpCommand.class, CommandLine.HelpCommand.class})
+public final class Qmig implements Runnable {
+
+    /** Exit code for a stream that is not well-formed (typed decode error). */
+    public static final int EXIT_BAD_STREAM = 2;
+    /** Exit code for an input that cannot be read (missing file, permission, I/O). */
+    public static final int EXIT_IO = 3;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        return new CommandLine(new Qmig()).execute(args);
+    }
+}
