@@ -149,7 +149,17 @@ class RamStreamTest {
         RamChannelState retainingState = new RamChannelState();
         RecordingSink sink = new RecordingSink(false);
         RamSectionCodec counting = new RamSectionCodec(Limits.DEFAULT, sink, false);
-        RamSectionCodec retaining = new RamSectionCodec(Limits.DEFAULT, PageSink.NONE, true);
+        ZlibPage zlib = new ZlibPage();
+        byte[] scratchPage = new byte[4096];
+        int[] inflated = {0};
+        PageSink inflating = new PageSink() {
+            @Override
+            public void compressed(String block, long offset, byte[] z, int off, int len) throws IOException {
+                zlib.inflate(z, off, len, scratchPage, 0, -1); // every compressed page is one whole page
+                inflated[0]++;
+            }
+        };
+        RamSectionCodec retaining = new RamSectionCodec(Limits.DEFAULT, inflating, true);
         Matcher sm = RAM_SECTION.matcher(json);
         int sections = 0;
         try (FileChannel fc = FileChannel.open(mig, StandardOpenOption.READ)) {
@@ -172,7 +182,11 @@ class RamStreamTest {
                 sections++;
             }
         }
+        zlib.close();
         assertTrue(sections >= 2, "ram sections in " + mig);
+        System.out.printf("%s: %d ram sections, %d compressed pages inflated, pages %s%n", mig.getFileName(),
+                sections, inflated[0], sink.counts.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()[0] + "/" + e.getValue()[1]).toList());
         assertEquals(expected.keySet(), sink.counts.keySet(), mig.toString());
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             assertArrayEquals(e.getValue(), sink.counts.get(e.getKey()), mig + ": pages of " + e.getKey());
