@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import qmig.stream.wire.Limits;
 import qmig.stream.wire.WireReader;
@@ -110,10 +108,7 @@ class RamStreamTest {
         }
     }
 
-    // ---- real captures, when present ------------------------------------------------------------
-
-    /** Where to put {@code NAME.mig} with {@code NAME.json} from {@code stream-info.py NAME.mig --json}. */
-    static final Path CAPTURES = Path.of("/tmp/qmig-ram-captures");
+    // ---- the committed real captures ------------------------------------------------------------
 
     private static final Pattern RAM_SECTION = Pattern.compile(
             "\"kind\":\\s*\"(START|PART|END)\",\\s*\"id\":\\s*\\d+,\\s*\"idstr\":\\s*\"ram\",\\s*\"instance\":\\s*\\d+,"
@@ -121,20 +116,12 @@ class RamStreamTest {
     private static final Pattern PAGES = Pattern.compile("\"pages\":\\s*\\{([^}]*)\\}");
     private static final Pattern PAGE_COUNT = Pattern.compile("\"([^\"]+)\":\\s*\\[\\s*(\\d+),\\s*(\\d+)\\s*\\]");
 
-    @Test
-    void realCapturesInTmpMatchStreamInfo() throws IOException {
-        Assumptions.assumeTrue(Files.isDirectory(CAPTURES), "no captures in " + CAPTURES);
-        int checked = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(CAPTURES, "*.mig")) {
-            for (Path mig : ds) {
-                Path json = mig.resolveSibling(mig.getFileName().toString().replaceFirst("\\.mig$", ".json"));
-                if (Files.isRegularFile(json)) {
-                    checkCapture(mig, Files.readString(json, StandardCharsets.UTF_8));
-                    checked++;
-                }
-            }
-        }
-        Assumptions.assumeTrue(checked > 0, "no NAME.mig + NAME.json pairs in " + CAPTURES);
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("qmig.testdata.Captures#all")
+    void realCapturesMatchStreamInfo(qmig.testdata.Capture c, @org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path mig = tmp.resolve(c.scenario() + ".mig");
+        Files.write(mig, c.bytes());
+        checkCapture(mig, c.sidecar());
     }
 
     private static void checkCapture(Path mig, String json) throws IOException {
