@@ -2,23 +2,197 @@ package qmig.stream.vmdesc;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import qmig.stream.grammar.SectionHeader;
+import qmig.stream.json.Json;
+import qmig.stream.json.JsonValue;
+import qmig.stream.json.JsonValue.JObject;
+import qmig.stream.json.JsonValue.Member;
 import qmig.stream.vmstate.DescriptionSource;
+import qmig.stream.vmstate.Field;
 import qmig.stream.vmstate.VmStateDescription;
+import qmig.stream.wire.StreamFormatException;
+import qmig.stream.wire.Where;
 
-/** CONTRACT STUB: descriptions from QEMU's -dump-vmstate JSON. */
+/**
+ * Descriptions from QEMU's {@code -dump-vmstate} JSON (vmstate.md §10), keyed by VMSD name.
+ *
+ * <p>The dump has no codecs, array counts, flags or predicates, so it cannot pin down a layout.
+ * {@link #candidates} therefore returns, in order: the exact layouts learned from real streams
+ * for that VMSD name and version ({@link LearnedLayouts}); then guesses derived from the dump
+ * (sizes 1/2/4/8 as unsigned integers, a nested Description as a struct, any other size as a
+ * buffer), one per present/absent choice of the {@code field_exists} fields (all choices up
+ * to {@value #MAX_CHOICE_FIELDS} such fields, else only all-present and all-absent). The
+ * caller keeps the first candidate whose decoding ends exactly on the section footer.
+ */
 public final class DumpVmstateSchema implements DescriptionSource {
+
+    /** Above this many field_exists fields only two guesses are made. */
+    public static final int MAX_CHOICE_FIELDS = 6;
+
+    private static final String DIR = "/qmig/stream/schema/qemu-7.2/";
+
+    private final String machine;
+    private final Map<String, JObject> byVmsd;
+    private final LearnedLayouts learned;
+
+    private DumpVmstateSchema(String machine, Map<String, JObject> byVmsd, LearnedLayouts learned) {
+        this.machine = machine;
+        this.byVmsd = byVmsd;
+        this.learned = learned;
+    }
+
+    /** Parses an (uncompressed) dump; no learned layouts are attached. */
     public static DumpVmstateSchema parse(InputStream in) throws IOException {
-        throw new UnsupportedOperationException("stub");
+        byte[] text = in.readAllBytes();
+        JsonValue v = Json.parse(text, 0, text.length, 0, 1000);
+        if (!(v instanceof JObject top)) {
+            throw StreamFormatException.corrupt(Where.at(0), "-dump-vmstate: expected a JSON object");
+        }
+        Map<String, JObject> byVmsd = new HashMap<>();
+        String machine = null;
+        for (Member m : top.members()) {
+            if (!(m.value() instanceof JObject o)) {
+                continue;
+            }
+            if (m.key().equals("vmschkmachine")) {
+                machine = o.getString("Name");
+                continue;
+            }
+            JObject d = o.getObject("Description");
+            if (d != null && d.getString("name") != null) {
+                byVmsd.putIfAbsent(d.getString("name"), d);
+            }
+        }
+        return new DumpVmstateSchema(machine, byVmsd, LearnedLayouts.empty());
     }
 
     /** The bundled schema of Debian's QEMU 7.2 for a machine type (pc-q35-7.2, pc-i440fx-7.2, q35, pc…), or null. */
     public static DumpVmstateSchema bundled(String machineType) throws IOException {
-        throw new UnsupportedOperationException("stub");
+        String m = machineType.toLowerCase(Locale.ROOT);
+        String file;
+        if (m.equals("q35") || m.startsWith("pc-q35")) {
+            file = "pc-q35-7.2";
+        } else if (m.equals("pc") || m.startsWith("pc-i440fx") || m.equals("i440fx")) {
+            file = "pc-i440fx-7.2";
+        } else {
+            return null;
+        }
+        try (InputStream in = DumpVmstateSchema.class.getResourceAsStream(DIR + file + ".dump-vmstate.json.gz")) {
+            if (in == null) {
+                return null;
+            }
+            return parse(new GZIPInputStream(in)).withLearned(LearnedLayouts.bundled());
+        }
+    }
+
+    /** The same schema with {@code layouts} tried before the dump's guesses. */
+    public DumpVmstateSchema withLearned(LearnedLayouts layouts) {
+        return new DumpVmstateSchema(machine, byVmsd, layouts);
+    }
+
+    /** The machine the dump was made for ("vmschkmachine"), or null. */
+    public String machine() {
+        return machine;
+    }
+
+    public boolean knows(String vmsdName) {
+        return byVmsd.containsKey(vmsdName);
     }
 
     @Override
     public List<VmStateDescription> candidates(String idstr, int instanceId, int versionId) {
-        throw new UnsupportedOperationException("stub");
+        String vmsd = SectionHeader.vmsdNameOf(idstr);
+        List<VmStateDescription> out = new ArrayList<>(learned.forVmsd(vmsd, versionId));
+        JObject d = byVmsd.get(vmsd);
+        if (d != null && versionId >= d.getLong("minimum_version_id", 0) && versionId <= d.getLong("version_id", 0)) {
+            out.addAll(guesses(d));
+        }
+        return out;
+    }
+
+    /** Dump-derived guesses, one per present/absent assignment of the field_exists fields. */
+    static List<VmStateDescription> guesses(JObject vmsd) {
+        int k = countChoices(vmsd);
+        List<Long> masks = new ArrayList<>();
+        if (k <= MAX_CHOICE_FIELDS) {
+            for (int absent = 0; absent <= k; absent++) {
+                for (long mask = 0; mask < (1L << k); mask++) {
+                    if (Long.bitCount(mask) == absent) {
+                        masks.add(mask);
+                    }
+                }
+            }
+        } else {
+            masks.add(0L);
+            masks.add(-1L);
+        }
+        List<VmStateDescription> out = new ArrayList<>();
+        for (long mask : masks) {
+            out.add(build(vmsd, new int[] {0}, mask));
+        }
+        return out;
+    }
+
+    private static int countChoices(JObject vmsd) {
+        int n = 0;
+        for (JsonValue fv : vmsd.getArray("Fields")) {
+            JObject f = (JObject) fv;
+            if (f.get("field_exists") instanceof JsonValue.JBool b && b.value()) {
+                n++;
+            }
+            if (f.getObject("Description") != null) {
+                n += countChoices(f.getObject("Description"));
+            }
+        }
+        for (JsonValue sv : vmsd.getArray("Subsections")) {
+            n += countChoices((JObject) sv);
+        }
+        return n;
+    }
+
+    /** {@code mask} bit i set = the i-th field_exists field (pre-order) is absent. */
+    private static VmStateDescription build(JObject vmsd, int[] choice, long mask) {
+        List<Field> fields = new ArrayList<>();
+        for (JsonValue fv : vmsd.getArray("Fields")) {
+            JObject f = (JObject) fv;
+            String name = f.getString("field");
+            boolean hasTest = f.get("field_exists") instanceof JsonValue.JBool b && b.value();
+            boolean absent = false;
+            if (hasTest) {
+                int i = choice[0]++;
+                absent = i >= 64 ? mask == -1L : (mask >>> i & 1) != 0;
+            }
+            JObject nested = f.getObject("Description");
+            Field field;
+            if (nested != null) {
+                field = Field.struct(name, build(nested, choice, mask));
+            } else {
+                long size = f.getLong("size", 0);
+                field = switch ((int) size) {
+                    case 1 -> Field.uint8(name);
+                    case 2 -> Field.uint16(name);
+                    case 4 -> Field.uint32(name);
+                    case 8 -> Field.uint64(name);
+                    default -> Field.buffer(name, (int) Math.max(size, 0));
+                };
+            }
+            if (absent) {
+                continue;
+            }
+            fields.add(hasTest ? field : field.since((int) f.getLong("version_id", 0)));
+        }
+        List<VmStateDescription> subs = new ArrayList<>();
+        for (JsonValue sv : vmsd.getArray("Subsections")) {
+            subs.add(build((JObject) sv, choice, mask));
+        }
+        int version = (int) vmsd.getLong("version_id", 0);
+        int min = (int) Math.min(vmsd.getLong("minimum_version_id", 0), version);
+        return new VmStateDescription(vmsd.getString("name"), version, min, fields, subs);
     }
 }

@@ -1,5 +1,6 @@
 package qmig.stream.vmstate;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -9,4 +10,14 @@ import java.util.List;
  */
 public interface DescriptionSource {
     List<VmStateDescription> candidates(String idstr, int instanceId, int versionId);
+
+    /** This source's candidates, then {@code next}'s. */
+    default DescriptionSource orElse(DescriptionSource next) {
+        DescriptionSource self = this;
+        return (idstr, instanceId, versionId) -> {
+            List<VmStateDescription> out = new ArrayList<>(self.candidates(idstr, instanceId, versionId));
+            out.addAll(next.candidates(idstr, instanceId, versionId));
+            return out;
+        };
+    }
 }
