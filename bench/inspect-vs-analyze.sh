@@ -51,9 +51,10 @@
 # $QMIG_BENCH_WORK/lab; it keeps the 1 GiB random RAM backing file).
 # The qmig launcher builds tools/target/qmig.jar when it is missing; that
 # happens in an untimed probe run before anything is timed.
-# Runtime (2 cores): first run ~15 s to make the inputs (1 GiB capture ~14 s:
-# ~6 s writing the random RAM file, ~2.5 s migration, the rest checksumming
-# and listing), then about 10 s per run count on the 1 GiB file.
+# Runtime (2 cores): making the inputs takes ~15 s once (1 GiB capture ~14 s:
+# ~6 s writing the 1 GiB random RAM file, ~2.5 s migration, the rest
+# checksumming and listing; ~7 s when the RAM file is cached); then ~16 s
+# per bench with -n 3 (~22 s with -n 5).  Disk: ~2.2 GB under the cache dir.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
