@@ -200,10 +200,37 @@ public final class Json {
             while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
                 pos++;
             }
-            if (pos < end && (b[pos] == '.' || b[pos] == 'e' || b[pos] == 'E')) {
-                throw err("only integers are supported");
+            boolean integral = true;
+            if (pos < end && b[pos] == '.') {
+                integral = false;
+                pos++;
+                int digits = pos;
+                while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+                    pos++;
+                }
+                if (pos == digits) {
+                    throw err("expected a digit after '.'");
+                }
+            }
+            if (pos < end && (b[pos] == 'e' || b[pos] == 'E')) {
+                integral = false;
+                pos++;
+                if (pos < end && (b[pos] == '+' || b[pos] == '-')) {
+                    pos++;
+                }
+                int digits = pos;
+                while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+                    pos++;
+                }
+                if (pos == digits) {
+                    throw err("expected a digit in the exponent");
+                }
             }
             String text = new String(b, start, pos - start, StandardCharsets.US_ASCII);
+            if (!integral) {
+                // QEMU writes integers only; other JSON (sidecars, reports) may carry fractions: keep the literal
+                return new JNumber((long) Double.parseDouble(text), text);
+            }
             try {
                 return new JNumber(Long.parseLong(text), text);
             } catch (NumberFormatException e) {
@@ -360,7 +387,11 @@ public final class Json {
         } else if (v instanceof JString s) {
             quoted(sb, s.value());
         } else if (v instanceof JNumber n) {
-            sb.append(n.value());
+            if (n.text() != null && !n.text().equals(Long.toString(n.value()))) {
+                sb.append(n.text()); // a fraction or exponent kept as it was read
+            } else {
+                sb.append(n.value());
+            }
         } else if (v instanceof JBool b) {
             sb.append(b.value() ? "true" : "false");
         } else {
