@@ -61,13 +61,22 @@ class JsonTest {
                 () -> Json.parse(b, 2, b.length - 2, 1000, 16));
         assertEquals(1000 + 8, e.offset());
         assertThrows(StreamFormatException.Corrupt.class, () -> parse("{\"a\": 1} x"));
-        assertThrows(StreamFormatException.Corrupt.class, () -> parse("[1.5]"));
+        assertThrows(StreamFormatException.Corrupt.class, () -> parse("[1.]"));
+        assertThrows(StreamFormatException.Corrupt.class, () -> parse("[1e]"));
         assertThrows(StreamFormatException.Corrupt.class, () -> parse("[01]"));
         assertThrows(StreamFormatException.Corrupt.class, () -> parse("[99999999999999999999]"));
         assertThrows(StreamFormatException.Corrupt.class, () -> parse("[\"\u0001\"]"));
         assertThrows(StreamFormatException.Corrupt.class, () -> parse("[tru]"));
         byte[] badUtf8 = {'[', '"', (byte) 0xc0, (byte) 0x80, '"', ']'};
         assertThrows(StreamFormatException.Corrupt.class, () -> Json.parse(badUtf8, 0, badUtf8.length, 0, 4));
+    }
+
+    @Test
+    void fractionsAreKeptAsTheirLiteral() throws Exception {
+        String text = "{\"guest_boot_s\": 7.25, \"e\": -1.5e-3, \"n\": 12}";
+        byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+        JsonValue v = Json.parse(b, 0, b.length, 0, 8);
+        assertEquals(text, Json.toQemuString(v));
     }
 
     @Test

@@ -1,0 +1,138 @@
+package qmig.tools.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import qmig.stream.json.Json;
+import qmig.stream.json.JsonValue;
+import qmig.testdata.Captures;
+
+/** The command line on real captures: what a shell user sees and the exit codes they act on. */
+class QmigCliTest {
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Qmig.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static Path raw(Path dir, String name, byte[] bytes) throws Exception {
+        Path p = dir.resolve(name);
+        Files.write(p, bytes);
+        return p;
+    }
+
+    @Test
+    void inspectListsEveryRecordAndTheRamBlocks(@TempDir Path dir) throws Exception {
+        Path f = raw(dir, "v.mig", Captures.Q35_VIOMMU.bytes());
+        Run r = run("inspect", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("0x00057598   FULL       38  iommu-intel/0"), r.out());
+        assertTrue(r.out().contains("0x0005f6f0   EOF"), r.out());
+        assertTrue(r.out().matches("(?s).*pc\\.ram\\s+0x4000000\\s+0\\s+16384.*"), r.out());
+        assertTrue(r.out().contains("VMDESCRIPTION trailer: present at 0x5f6f1, 44404 bytes, 30 devices"), r.out());
+    }
+
+    @Test
+    void inspectReadsXzGzipAndZstdByContent(@TempDir Path dir) throws Exception {
+        byte[] bytes = Captures.PC_PLAIN.bytes();
+        Path gz = dir.resolve("p.anything");
+        try (OutputStream os = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            os.write(bytes);
+        }
+        Path zst = dir.resolve("p.zst");
+        try (OutputStream os = new com.github.luben.zstd.ZstdOutputStream(Files.newOutputStream(zst))) {
+            os.write(bytes);
+        }
+        Path xz = dir.resolve("p.xz");
+        try (OutputStream os = new org.tukaani.xz.XZOutputStream(Files.newOutputStream(xz), new org.tukaani.xz.LZMA2Options(1))) {
+            os.write(bytes);
+        }
+        String plain = run("inspect", raw(dir, "p.mig", bytes).toString()).out();
+        for (Path p : new Path[] {gz, zst, xz}) {
+            Run r = run("inspect", p.toString());
+            assertEquals(0, r.exit(), r.err());
+            String body = r.out().substring(r.out().indexOf('\n'));
+            assertEquals(plain.substring(plain.indexOf('\n')), body, p.toString());
+        }
+    }
+
+    @Test
+    void dumpJsonIsValidJsonWithEverySectionDecoded(@TempDir Path dir) throws Exception {
+        Path f = raw(dir, "d.mig", Captures.Q35_VIOMMU_DEVICES.bytes());
+        Run r = run("dump", "--json", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        byte[] text = r.out().getBytes(StandardCharsets.UTF_8);
+        JsonValue.JObject root = (JsonValue.JObject) Json.parse(text, 0, text.length, 0, 256);
+        JsonValue.JArray records = (JsonValue.JArray) root.get("records");
+        int full = 0;
+        for (JsonValue v : records.items()) {
+            JsonValue.JObject o = (JsonValue.JObject) v;
+            if (o.getString("kind").equals("full")) {
+                full++;
+                assertTrue(o.has("fields"), () -> "not decoded: " + Json.toQemuString(o));
+                assertTrue(java.util.Set.of("trailer", "built-in").contains(o.getString("description")),
+                        "a raw file is decoded with its own trailer or a built-in: " + o.getString("description"));
+            }
+        }
+        assertTrue(full > 30, "FULL sections: " + full);
+    }
+
+    @Test
+    void dumpTextOfAStreamWithoutTrailerUsesTheBundledSchema(@TempDir Path dir) throws Exception {
+        byte[] bytes = Captures.Q35_VIOMMU.bytes();
+        byte[] cut = java.util.Arrays.copyOf(bytes, 0x5f6f1);
+        Run r = run("dump", raw(dir, "cut.mig", cut).toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("FULL section 38 'iommu-intel' instance 0 version 1  [vmsd iommu-intel, schema description]"), r.out());
+        Run bare = run("dump", "--no-bundled-schema", raw(dir, "cut2.mig", cut).toString());
+        assertEquals(1, bare.exit(), "sections without any description are reported with exit 1");
+        assertTrue(bare.out().contains("undecoded"), bare.out());
+    }
+
+    @Test
+    void malformedStreamExitsTwoWithOffsetAndSection(@TempDir Path dir) throws Exception {
+        byte[] bytes = Captures.Q35_VIOMMU.bytes();
+        bytes[0x5783b] = 0x7f; // the timer section's footer marker
+        Run r = run("inspect", raw(dir, "bad.mig", bytes).toString());
+        assertEquals(Qmig.EXIT_BAD_STREAM, r.exit());
+        assertTrue(r.err().contains("section 0 'timer'/0 at 0x5783b: Missing section footer for timer"), r.err());
+    }
+
+    @Test
+    void truncatedStreamExitsTwo(@TempDir Path dir) throws Exception {
+        byte[] bytes = java.util.Arrays.copyOf(Captures.Q35_VIOMMU.bytes(), 200000);
+        Run r = run("dump", raw(dir, "cut.mig", bytes).toString());
+        assertEquals(Qmig.EXIT_BAD_STREAM, r.exit());
+        assertTrue(r.err().contains("truncated"), r.err());
+    }
+
+    @Test
+    void missingFileExitsThree(@TempDir Path dir) {
+        Run r = run("inspect", dir.resolve("nope.mig").toString());
+        assertEquals(Qmig.EXIT_IO, r.exit());
+        assertTrue(r.err().contains("no such file"), r.err());
+    }
+}
