@@ -65,7 +65,7 @@ public record MigrationStream(StreamHeader header, List<StreamRecord> records, b
                 tree = Json.parse(json, 0, json.length, t + 5, options.limits().maxNestingDepth());
             }
             ch.position(0);
-            StreamReader r = new StreamReader(WireReader.of(ch, 1 << 20), options);
+            StreamReader r = new StreamReader(WireReader.mapped(ch), options);
             if (tree != null) {
                 r.useTrailer(tree);
             }

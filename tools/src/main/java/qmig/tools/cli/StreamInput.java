@@ -42,7 +42,7 @@ final class StreamInput implements AutoCloseable {
                 tree = Json.parse(bb.array(), 0, len, t + 5, options.limits().maxNestingDepth());
             }
             channel.position(0);
-            reader = new StreamReader(WireReader.of(channel, 1 << 20), options);
+            reader = new StreamReader(WireReader.mapped(channel), options);
             if (tree != null) {
                 reader.useTrailer(tree);
             }
