@@ -39,6 +39,7 @@ import qmig.stream.ram.PageSink;
 import qmig.stream.ram.RamRecord;
 import qmig.stream.vmdesc.DumpVmstateSchema;
 import qmig.stream.vmstate.VmStateValue;
+import qmig.stream.wire.Limits;
 import qmig.stream.wire.StreamFormatException;
 
 /**
@@ -53,6 +54,9 @@ final class DumpCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "a migration stream: raw, or xz/zstd/gzip compressed")
     Path file;
 
+    @picocli.CommandLine.Mixin
+    LimitOptions limitOptions = new LimitOptions();
+
     @Option(names = "--json", description = "print JSON (layout documented in the README)")
     boolean json;
 
@@ -65,9 +69,15 @@ final class DumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ReaderOptions options;
         try {
-            ReaderOptions options = ReaderOptions.defaults().withPages(PageSink.NONE, false)
-                    .withBundledSchema(!noBundled);
+            options = ReaderOptions.defaults().withPages(PageSink.NONE, false)
+                    .withBundledSchema(!noBundled).withLimits(limitOptions.apply(Limits.DEFAULT));
+        } catch (IllegalArgumentException e) {
+            System.err.println("qmig: " + e.getMessage());
+            return Qmig.EXIT_USAGE;
+        }
+        try {
             if (schema != null) {
                 try (var in = Files.newInputStream(schema)) {
                     options = options.withSchema(DumpVmstateSchema.parse(in));
@@ -90,7 +100,7 @@ final class DumpCommand implements Callable<Integer> {
             System.err.println("qmig: no such file: " + e.getFile());
             return Qmig.EXIT_IO;
         } catch (StreamFormatException e) {
-            System.err.println("qmig: " + file + ": " + e.getMessage());
+            System.err.println("qmig: " + file + ": " + LimitOptions.describe(e));
             return Qmig.EXIT_BAD_STREAM;
         } catch (IOException e) {
             System.err.println("qmig: " + file + ": " + e);
