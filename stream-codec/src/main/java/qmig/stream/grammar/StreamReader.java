@@ -526,7 +526,7 @@ public final class StreamReader {
             trailerIndex = VmDescriptionIndex.of(tree);
         }
         phase = Phase.DONE;
-        return new StreamRecord.VmDescription(at, tree);
+        return new StreamRecord.VmDescription(at, tree, json);
     }
 
     /**
