@@ -34,9 +34,11 @@ public final class MultifdMerger {
      * @param channelPackets     data packets per channel id
      * @param channelBytes       bytes per channel id (init packet included)
      * @param pagesAfterLastSync channel pages after the last sync point
+     * @param unmatchedSyncs     SYNC packets after the last sync point (none from 7.2; [9.1] flush
+     *                           mode may leave one per channel)
      */
     public record Summary(int channels, int syncPoints, long[] channelPages, long[] channelPackets,
-                          long[] channelBytes, long pagesAfterLastSync) {
+                          long[] channelBytes, long pagesAfterLastSync, long unmatchedSyncs) {
         public long multifdPages() {
             long s = 0;
             for (long p : channelPages) {
@@ -101,15 +103,19 @@ public final class MultifdMerger {
             // records are consumed for their pages; EpochSink does the merging
         }
         long before = 0;
+        long syncsBefore = 0;
         for (MultifdChannelReader r : readers) {
             before += r.pages();
+            syncsBefore += r.syncs();
         }
         long after = 0;
+        long syncsAfter = 0;
         for (MultifdChannelReader r : readers) {
             while (r.next() != null) {
                 // deliver what follows the last sync point
             }
             after += r.pages();
+            syncsAfter += r.syncs();
         }
         int n = readers.size();
         long[] pages = new long[n];
@@ -120,7 +126,7 @@ public final class MultifdMerger {
             packets[i] = readers.get(i).packets();
             bytes[i] = readers.get(i).position();
         }
-        return new Summary(n, syncPoints, pages, packets, bytes, after - before);
+        return new Summary(n, syncPoints, pages, packets, bytes, after - before, syncsAfter - syncsBefore);
     }
 
     /** Drains every channel up to its next SYNC packet: the end of the current epoch. */
