@@ -3,6 +3,7 @@ package qmig.stream.multifd;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import qmig.stream.wire.StreamFormatException;
 import qmig.stream.grammar.MigrationStream;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.grammar.StreamReader;
@@ -175,6 +177,39 @@ class MultifdRealCaptureTest {
         assertTrue(r.summaryJson().contains("\"forwarded\": false"), r.summaryJson());
         BlockImages merged = merge(r, null);
         assertEquals(load(MultifdCaptureRun.single("q35-plain", null)).sha256(), merged.sha256());
+    }
+
+    @Test
+    @Timeout(300)
+    void mergeRejectsAChannelWithoutItsLastSyncAndDuplicateChannelIds() throws Exception {
+        MultifdCaptureRun.Recorded r = capture(MultifdCompression.NONE);
+        byte[] main = Files.readAllBytes(r.main());
+        byte[] ch0 = Files.readAllBytes(r.channels().get(0));
+        byte[] ch1 = Files.readAllBytes(r.channels().get(1));
+        // drop channel 1's packets from its last SYNC on
+        long lastSync = -1;
+        try (MultifdChannelReader cr = new MultifdChannelReader(WireReader.of(ch1), Limits.DEFAULT, PageSink.NONE)) {
+            cr.readInit();
+            long at = cr.position();
+            MultifdPacket p;
+            while ((p = cr.next()) != null) {
+                if (p.header().sync()) {
+                    lastSync = at;
+                }
+                at = cr.position();
+            }
+        }
+        byte[] cut = java.util.Arrays.copyOf(ch1, (int) lastSync);
+        StreamFormatException.Truncated t = assertThrows(StreamFormatException.Truncated.class, () -> MultifdMerger.merge(
+                WireReader.of(main), List.of(WireReader.of(ch0), WireReader.of(cut)), ReaderOptions.defaults(), null,
+                new BlockImages()));
+        assertTrue(t.getMessage().contains("before its SYNC packet"), t.getMessage());
+        StreamFormatException.Corrupt dup = assertThrows(StreamFormatException.Corrupt.class, () -> MultifdMerger.merge(
+                WireReader.of(main), List.of(WireReader.of(ch0), WireReader.of(ch0)), ReaderOptions.defaults(), null,
+                new BlockImages()));
+        assertTrue(dup.getMessage().contains("already set up"), dup.getMessage());
+        assertThrows(StreamFormatException.Corrupt.class, () -> MultifdMerger.merge(WireReader.of(main),
+                List.of(WireReader.of(ch1)), ReaderOptions.defaults(), null, new BlockImages()));
     }
 
     static BlockImages merge(MultifdCaptureRun.Recorded r, MultifdCompression c) throws IOException {
