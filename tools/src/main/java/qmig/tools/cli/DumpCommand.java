@@ -6,7 +6,6 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,7 +39,6 @@ import qmig.stream.ram.RamRecord;
 import qmig.stream.vmdesc.DumpVmstateSchema;
 import qmig.stream.vmstate.VmStateValue;
 import qmig.stream.wire.Limits;
-import qmig.stream.wire.StreamFormatException;
 
 /**
  * {@code qmig dump FILE [--json] [--schema DUMP_VMSTATE.json]}: every record with its decoded
@@ -96,15 +94,8 @@ final class DumpCommand implements Callable<Integer> {
             }
             out.flush();
             return s.undecodedSections().isEmpty() ? 0 : 1;
-        } catch (NoSuchFileException e) {
-            System.err.println("qmig: no such file: " + e.getFile());
-            return Qmig.EXIT_IO;
-        } catch (StreamFormatException e) {
-            System.err.println("qmig: " + file + ": " + LimitOptions.describe(e));
-            return Qmig.EXIT_BAD_STREAM;
         } catch (IOException e) {
-            System.err.println("qmig: " + file + ": " + e);
-            return Qmig.EXIT_IO;
+            return StreamInput.fail(file, e);
         }
     }
 

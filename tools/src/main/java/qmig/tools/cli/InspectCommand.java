@@ -2,7 +2,6 @@ package qmig.tools.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +17,6 @@ import qmig.stream.json.JsonValue;
 import qmig.stream.ram.BlockInfo;
 import qmig.stream.ram.PageSink;
 import qmig.stream.wire.Limits;
-import qmig.stream.wire.StreamFormatException;
 
 /** {@code qmig inspect FILE}: one line per record, the RAMBlocks with page counts, the trailer. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -138,15 +136,8 @@ final class InspectCommand implements Callable<Integer> {
                 out.println("undecoded sections (no description): " + held);
             }
             return 0;
-        } catch (NoSuchFileException e) {
-            System.err.println("qmig: no such file: " + e.getFile());
-            return Qmig.EXIT_IO;
-        } catch (StreamFormatException e) {
-            System.err.println("qmig: " + file + ": " + LimitOptions.describe(e));
-            return Qmig.EXIT_BAD_STREAM;
         } catch (IOException e) {
-            System.err.println("qmig: " + file + ": " + e);
-            return Qmig.EXIT_IO;
+            return StreamInput.fail(file, e);
         }
     }
 
