@@ -91,6 +91,20 @@ public record VtdConfig(int awBits, boolean cachingMode, boolean scalableMode, b
         return null;
     }
 
+    /**
+     * The configuration a destination most likely has: the one whose CAP/ECAP equal the migrated
+     * ones (aw-bits from MGAW, dma-translation from SAGAW, the flags from their bits). A
+     * register file of zeros gives {@link #defaults()}.
+     */
+    public static VtdConfig inferFrom(Registers r) {
+        if (r.cap() == 0 && r.ecap() == 0) {
+            return defaults();
+        }
+        int aw = r.capMgawBits() == 48 ? 48 : 39;
+        return new VtdConfig(aw, r.capCm(), r.ecapSmts(), r.ecapPasid() && r.ecapSmts(), r.capSagaw() != 0,
+                r.ecapIr(), r.ecapEim() && r.ecapIr(), r.ecapPt(), r.ecapDt(), r.ecapSc(), r.capDwd());
+    }
+
     private static boolean onOff(String k, String v) {
         if (v.equals("on") || v.equals("true")) {
             return true;
