@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code qmig} command line. */
 @Command(name = "qmig", mixinStandardHelpOptions = true, version = "qmig 0.1.0 (QEMU 7.2 migration streams)",
         description = "Read, check and write QEMU 7.2 live-migration streams.",
-        subcommands = {InspectCommand.class, DumpCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, DumpCommand.class, IommuCommands.Iommu.class, IommuCommands.Translate.class,
+            IommuCommands.IrteCommand.class, CommandLine.HelpCommand.class})
 public final class Qmig implements Runnable {
 
     /** Exit code for a stream that is not well-formed (typed decode error). */
@@ -26,6 +27,7 @@ public final class Qmig implements Runnable {
     }
 
     public static int run(String... args) {
+        qmig.viommu.vtd.IntelIommu.registerDescriptions(); // iommu-intel decodes with its built-in description
         return new CommandLine(new Qmig()).execute(args);
     }
 }

@@ -106,10 +106,11 @@ class QmigCliTest {
         byte[] cut = java.util.Arrays.copyOf(bytes, 0x5f6f1);
         Run r = run("dump", raw(dir, "cut.mig", cut).toString());
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("FULL section 38 'iommu-intel' instance 0 version 1  [vmsd iommu-intel, schema description]"), r.out());
+        assertTrue(r.out().contains("FULL section 38 'iommu-intel' instance 0 version 1  [vmsd iommu-intel, built_in description]"), r.out());
         Run bare = run("dump", "--no-bundled-schema", raw(dir, "cut2.mig", cut).toString());
         assertEquals(1, bare.exit(), "sections without any description are reported with exit 1");
         assertTrue(bare.out().contains("undecoded"), bare.out());
+        assertTrue(bare.out().contains("FULL section 0 'timer' instance 0 version 2  [vmsd timer, built_in description]"), bare.out());
     }
 
     @Test
@@ -146,5 +147,31 @@ class QmigCliTest {
         assertEquals(0, ok.exit(), ok.err());
         Run bad = run("inspect", "--limit", "maxBananas=1", f.toString());
         assertEquals(Qmig.EXIT_USAGE, bad.exit());
+    }
+
+    @Test
+    void iommuReplaysTheLinuxGuestsTablesAsTheOracleDoes() throws Exception {
+        Path f = Path.of(qmig.testdata.RepoPaths.root().toString(),
+                "testdata/captures/qemu-7.2/q35/q35-linux-viommu.mig.xz");
+        Run r = run("iommu", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("00:01.0 domain 3 multi-level levels 3 root 0x6214000 mappings 322 4K:322 iova 0xffebd000-0xffffffff"), r.out());
+        assertTrue(r.out().contains("00:1f.2 domain 4 multi-level levels 3 root 0x6239000 mappings 4096 4K:4096 iova 0x0-0xffffff"), r.out());
+        Run t = run("translate", f.toString(), "00:01.0", "0xfffff000");
+        assertEquals(0, t.exit(), t.err());
+        assertTrue(t.out().startsWith("00:01.0 iova 0xfffff000 -> gpa 0x63f2000  perm RW"), t.out());
+        Run fault = run("translate", f.toString(), "00:01.0", "0x1000");
+        assertEquals(1, fault.exit());
+        assertTrue(fault.out().contains("fault"), fault.out());
+        Run irte = run("irte", f.toString());
+        assertEquals(0, irte.exit(), irte.err());
+        assertEquals(9, irte.out().lines().filter(l -> l.startsWith("  IRTE[")).count(), irte.out());
+    }
+
+    @Test
+    void iommuOfAStreamWithoutTheDeviceSaysSo(@TempDir Path dir) throws Exception {
+        Run r = run("iommu", raw(dir, "plain.mig", Captures.Q35_PLAIN.bytes()).toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("no iommu-intel section"), r.err());
     }
 }
