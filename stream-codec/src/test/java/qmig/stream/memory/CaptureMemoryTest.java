@@ -8,10 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.crypto.Digest;
@@ -175,10 +172,5 @@ class CaptureMemoryTest {
         } catch (IOException e) {
             return e.toString();
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static List<String> names(Map<String, String> m) {
-        return new ArrayList<>(m.keySet());
     }
 }
