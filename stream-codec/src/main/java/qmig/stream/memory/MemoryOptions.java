@@ -14,10 +14,13 @@ public record MemoryOptions(Backing backing, long maxGuestBytes) {
     /** 1 TiB: page tables for that cost 4 MiB of references before any page arrives. */
     public static final long DEFAULT_MAX_GUEST_BYTES = 1L << 40;
 
+    /** The largest limit one may set: 256 TiB (page-table directories stay int-indexed). */
+    public static final long MAX_GUEST_BYTES_CEILING = 1L << 48;
+
     public MemoryOptions {
         Objects.requireNonNull(backing, "backing");
-        if (maxGuestBytes < 0) {
-            throw new IllegalArgumentException("maxGuestBytes " + maxGuestBytes);
+        if (maxGuestBytes < 0 || maxGuestBytes > MAX_GUEST_BYTES_CEILING) {
+            throw new IllegalArgumentException("maxGuestBytes " + maxGuestBytes + " outside 0..2^48");
         }
     }
 
