@@ -128,7 +128,7 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /** {@code <idstr>.bin} with '/' as '_' (stream-info.py's naming) and control characters as '_'. */
-    static String fileNameOf(String idstr) {
+    public static String fileNameOf(String idstr) {
         StringBuilder sb = new StringBuilder(idstr.length() + 4);
         for (int i = 0; i < idstr.length(); i++) {
             char c = idstr.charAt(i);

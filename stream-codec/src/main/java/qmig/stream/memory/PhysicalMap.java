@@ -136,6 +136,36 @@ public final class PhysicalMap {
         return x86(Chipset.Q35, ramSize).build();
     }
 
+    /**
+     * The layout for a stream's machine type (its configuration section: {@code pc-q35-7.2},
+     * {@code pc-i440fx-7.2}, ...) sized from the memory: {@code pc.ram}'s used length, and
+     * {@code pc.bios}'s (0 when absent). i440fx types up to 1.7 do not gigabyte-align. PAM at
+     * reset; call {@link #x86} for PAM bytes, max-ram-below-4g or NUMA setups.
+     *
+     * @throws IllegalArgumentException for other machine types or a memory without {@code pc.ram}
+     */
+    public static PhysicalMap forMachine(String machineType, GuestMemory memory) {
+        Objects.requireNonNull(machineType, "machineType");
+        Chipset chipset;
+        boolean gigabyteAlign = true;
+        if (machineType.equals("q35") || machineType.startsWith("pc-q35-")) {
+            chipset = Chipset.Q35;
+        } else if (machineType.equals("pc") || machineType.startsWith("pc-i440fx-") || machineType.matches("pc-[01]\\.\\d+")) {
+            chipset = Chipset.I440FX;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)$").matcher(machineType);
+            if (m.find()) {
+                int major = Integer.parseInt(m.group(1));
+                int minor = Integer.parseInt(m.group(2));
+                gigabyteAlign = major > 1 || (major == 1 && minor > 7);
+            }
+        } else {
+            throw new IllegalArgumentException("no pc/q35 layout for machine type '" + machineType + "'");
+        }
+        long ram = memory.requireBlock("pc.ram").usedLength();
+        long bios = memory.block("pc.bios").map(RamBlockImage::usedLength).orElse(0L);
+        return x86(chipset, ram).gigabyteAlign(gigabyteAlign).biosSize(bios).build();
+    }
+
     public static X86Builder x86(Chipset chipset, long ramSize) {
         return new X86Builder(chipset, ramSize);
     }

@@ -36,7 +36,7 @@ public final class RamLoader implements PageSink, AutoCloseable {
     private static final int PAGE = RamBlockImage.PAGE;
 
     private final GuestMemory memory;
-    private final LongSupplier position;
+    private LongSupplier position;
     private final byte[] page = new byte[PAGE];
     private ZlibPage zlib;
     private long zeroRecords;
@@ -90,13 +90,30 @@ public final class RamLoader implements PageSink, AutoCloseable {
 
     /** Reads from the header to the end of the stream. */
     public static Stats load(WireReader in, GuestMemory memory, Limits limits) throws IOException {
-        try (RamLoader loader = new RamLoader(memory, in::position)) {
-            StreamReader r = new StreamReader(in, ReaderOptions.defaults().withLimits(limits).withPages(loader, false));
+        try (RamLoader loader = new RamLoader(memory)) {
+            loader.readStream(in, limits);
+            return loader.stats();
+        }
+    }
+
+    /**
+     * Reads a whole stream (header to end) and applies its RAM to this loader's memory; device
+     * sections are parsed and dropped. Errors carry offsets of {@code in} while it runs.
+     *
+     * @return the machine type of the configuration section (e.g. {@code pc-q35-7.2}), or null
+     */
+    public String readStream(WireReader in, Limits limits) throws IOException {
+        LongSupplier before = position;
+        position = in::position;
+        try {
+            StreamReader r = new StreamReader(in, ReaderOptions.defaults().withLimits(limits).withPages(this, false));
             r.readHeader();
             while (r.next() != null) {
-                // records are dropped: the pages went to the loader
+                // records are dropped: the pages went to this sink
             }
-            return loader.stats();
+            return r.machineType();
+        } finally {
+            position = before;
         }
     }
 

@@ -107,6 +107,43 @@ class PhysicalMapTest {
         assertEquals(0xaa55, phys.readIntLE(0xc0000) & 0xffff);
     }
 
+    /** Real captures: the reset vector in pc.bios shows at 0xffff0 (isa-bios) and at 4 GiB - 16. */
+    @ParameterizedTest
+    @MethodSource("plainCaptures")
+    void capturedFirmwareAppearsAtBothAliases(qmig.testdata.Capture c, String machine, Chipset chipset) throws IOException {
+        GuestMemory mem = GuestMemory.onHeap();
+        String type;
+        try (RamLoader l = new RamLoader(mem)) {
+            type = l.readStream(qmig.stream.wire.WireReader.of(c.bytes()), qmig.stream.wire.Limits.DEFAULT);
+        }
+        assertEquals(machine, type);
+        PhysicalMap map = PhysicalMap.forMachine(type, mem);
+        GuestPhysicalMemory phys = mem.physical(map);
+        byte[] top = phys.read(FOUR_G - 16, 16);
+        byte[] low = phys.read(0xffff0, 16);
+        assertArrayEquals(top, low);
+        assertEquals((byte) 0xea, top[0], "SeaBIOS starts with a far jump");    // ljmp f000:e05b
+        long ram = mem.requireBlock("pc.ram").usedLength();
+        assertEquals(PhysicalMap.split(chipset, ram, 0, true).below4g(), ram); // small guests: all below 4 GiB
+        assertFalse(phys.isRam(ram));
+    }
+
+    static Stream<Arguments> plainCaptures() {
+        return Stream.of(Arguments.of(qmig.testdata.Captures.Q35_PLAIN, "pc-q35-7.2", Chipset.Q35),
+                Arguments.of(qmig.testdata.Captures.PC_PLAIN, "pc-i440fx-7.2", Chipset.I440FX));
+    }
+
+    @Test
+    void machineTypes() throws IOException {
+        GuestMemory mem = GuestMemory.onHeap();
+        mem.addBlock("pc.ram", 4 * GiB);
+        assertEquals(3 * GiB, PhysicalMap.forMachine("pc-i440fx-7.2", mem).find(FOUR_G).blockOffset());
+        assertEquals(3584 * MiB, PhysicalMap.forMachine("pc-i440fx-1.7", mem).find(FOUR_G).blockOffset());
+        assertEquals(3584 * MiB, PhysicalMap.forMachine("pc-1.2", mem).find(FOUR_G).blockOffset());
+        assertEquals(2 * GiB, PhysicalMap.forMachine("pc-q35-7.2", mem).find(FOUR_G).blockOffset());
+        assertThrows(IllegalArgumentException.class, () -> PhysicalMap.forMachine("virt-7.2", mem));
+    }
+
     @Test
     void qemuSourceCommentExamplesForPc() {
         // hw/i386/pc_piix.c: pc-1.7 -m 4G -> 3584M low, 512M high
