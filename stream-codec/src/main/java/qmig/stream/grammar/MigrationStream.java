@@ -53,23 +53,7 @@ public record MigrationStream(StreamHeader header, List<StreamRecord> records, b
     /** Decodes a stream file: the trailer is located from the file's end, then the file is read forward. */
     public static MigrationStream read(Path file, ReaderOptions options) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long t = TrailerLocator.locate(ch, options.limits().maxVmDescriptionBytes());
-            JsonValue tree = null;
-            if (t >= 0) {
-                long len = ch.size() - t - 5;
-                byte[] json = new byte[(int) len];
-                java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(json);
-                while (bb.hasRemaining() && ch.read(bb, t + 5 + bb.position()) >= 0) {
-                    // read the whole tail
-                }
-                tree = Json.parse(json, 0, json.length, t + 5, options.limits().maxNestingDepth());
-            }
-            ch.position(0);
-            StreamReader r = new StreamReader(WireReader.of(ch, 1 << 20), options);
-            if (tree != null) {
-                r.useTrailer(tree);
-            }
-            return readAll(r);
+            return readAll(StreamReader.forFile(ch, options));
         }
     }
 

@@ -83,6 +83,29 @@ public final class StreamReader {
         this.phase = packaged ? Phase.BODY : Phase.HEADER;
     }
 
+    /**
+     * A reader over a stream file: its trailer, if it has one, is located from the end and
+     * parsed first (so device sections decode with the source's own descriptions), then the file
+     * is read forward through memory mappings from its start.
+     */
+    public static StreamReader forFile(java.nio.channels.FileChannel ch, ReaderOptions options) throws IOException {
+        long t = TrailerLocator.locate(ch, options.limits().maxVmDescriptionBytes());
+        JsonValue tree = null;
+        if (t >= 0) {
+            byte[] json = new byte[(int) (ch.size() - t - 5)];
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(json);
+            while (bb.hasRemaining() && ch.read(bb, t + 5 + bb.position()) >= 0) {
+                // read the whole tail
+            }
+            tree = Json.parse(json, 0, json.length, t + 5, options.limits().maxNestingDepth());
+        }
+        StreamReader r = new StreamReader(WireReader.mapped(ch), options);
+        if (tree != null) {
+            r.useTrailer(tree);
+        }
+        return r;
+    }
+
     /** Uses the source's own descriptions while reading forward (a trailer located in advance). */
     public void useTrailer(JsonValue trailer) throws StreamFormatException {
         this.trailerIndex = VmDescriptionIndex.of(trailer);
@@ -526,7 +549,7 @@ public final class StreamReader {
             trailerIndex = VmDescriptionIndex.of(tree);
         }
         phase = Phase.DONE;
-        return new StreamRecord.VmDescription(at, tree);
+        return new StreamRecord.VmDescription(at, tree, json);
     }
 
     /**

@@ -1,6 +1,7 @@
 package qmig.stream.grammar;
 
 import java.util.List;
+import qmig.stream.json.Json;
 import qmig.stream.json.JsonValue;
 
 /**
@@ -61,9 +62,41 @@ public sealed interface StreamRecord {
 
     /**
      * {@code 06 be32 len json}: the VMDESCRIPTION trailer. {@code json} is the parsed tree (order
-     * and duplicate keys kept); the encoder writes it back in QEMU's compact JSON form.
+     * and duplicate keys kept). {@code text} is the exact JSON text read, or null for a trailer
+     * made in memory: QEMU's own trailers are what {@link Json#writeQemu} writes for the tree, but
+     * a trailer another writer spaced differently is still valid JSON that QEMU accepts, and the
+     * text keeps its bytes. The encoder writes {@code text} when present, else the tree.
      */
-    record VmDescription(long offset, JsonValue json) implements StreamRecord {
+    record VmDescription(long offset, JsonValue json, byte[] text) implements StreamRecord {
+        public VmDescription(long offset, JsonValue json) {
+            this(offset, json, null);
+        }
+
+        /** The bytes the encoder writes. */
+        public byte[] bytes() {
+            return text != null ? text.clone() : Json.writeQemu(json);
+        }
+
+        /** True when the tree alone, written the way QEMU writes JSON, gives the text read. */
+        public boolean canonical() {
+            return text == null || java.util.Arrays.equals(text, Json.writeQemu(json));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof VmDescription d && d.offset == offset && d.json.equals(json)
+                    && java.util.Arrays.equals(d.text, text);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(offset, json) * 31 + java.util.Arrays.hashCode(text);
+        }
+
+        @Override
+        public String toString() {
+            return "VmDescription[offset=" + offset + ", " + (text == null ? "tree only" : text.length + " bytes") + "]";
+        }
     }
 
     /** The common view of the four section records. */

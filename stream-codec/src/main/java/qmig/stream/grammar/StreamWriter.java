@@ -2,7 +2,6 @@ package qmig.stream.grammar;
 
 import java.io.IOException;
 import java.util.List;
-import qmig.stream.json.Json;
 import qmig.stream.ram.PageSink;
 import qmig.stream.ram.RamSectionCodec;
 import qmig.stream.vmstate.VmStateCodec;
@@ -38,7 +37,7 @@ public final class StreamWriter {
         } else if (r instanceof StreamRecord.Eof) {
             out.u8(SectionType.EOF.code());
         } else if (r instanceof StreamRecord.VmDescription d) {
-            byte[] json = Json.writeQemu(d.json());
+            byte[] json = d.bytes();
             out.u8(SectionType.VMDESCRIPTION.code()).be32(json.length).bytes(json);
         } else {
             throw new IllegalArgumentException("unknown record " + r);

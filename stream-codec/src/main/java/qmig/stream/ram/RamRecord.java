@@ -204,9 +204,13 @@ public sealed interface RamRecord {
      * {@code be64 0x10}: the end of this section's payload (and, with multifd in 7.2, a sync point).
      * {@code cont}: the loader ignores a CONTINUE bit here; kept so such a stream writes back as read.
      */
-    record Eos(long at, boolean cont) implements RamRecord {
+    record Eos(long at, boolean cont, long ignoredOffset) implements RamRecord {
         public Eos() {
-            this(-1, false);
+            this(-1, false, 0);
+        }
+
+        public Eos(long at, boolean cont) {
+            this(at, cont, 0);
         }
 
         @Override
@@ -216,9 +220,13 @@ public sealed interface RamRecord {
     }
 
     /** [8.1] {@code be64 0x200}: a multifd sync point in flush mode (spec/ram.md §7.2). */
-    record MultifdFlush(long at, boolean cont) implements RamRecord {
+    record MultifdFlush(long at, boolean cont, long ignoredOffset) implements RamRecord {
         public MultifdFlush() {
-            this(-1, false);
+            this(-1, false, 0);
+        }
+
+        public MultifdFlush(long at, boolean cont) {
+            this(at, cont, 0);
         }
 
         @Override

@@ -108,11 +108,11 @@ public final class RamSectionCodec {
                     });
                 }
                 case MULTIFD_FLUSH -> {
-                    out.add(new RamRecord.MultifdFlush(at, cont));
+                    out.add(new RamRecord.MultifdFlush(at, cont, offset)); // QEMU ignores these address bits; kept to re-encode
                     sink.multifdFlush();
                 }
                 case EOS -> {
-                    out.add(new RamRecord.Eos(at, cont));
+                    out.add(new RamRecord.Eos(at, cont, offset)); // QEMU ignores these address bits; kept to re-encode
                     state.commit(announced, last);
                     sink.eos();
                     return out;
@@ -291,7 +291,9 @@ public final class RamSectionCodec {
                 throw new AssertionError(p);
             }
         } else {
-            w.be64(rec.flags()); // Eos, MultifdFlush
+            long ignored = rec instanceof RamRecord.Eos e ? e.ignoredOffset()
+                    : ((RamRecord.MultifdFlush) rec).ignoredOffset();
+            w.be64(ignored | rec.flags());
         }
     }
 

@@ -3,6 +3,7 @@ package qmig.stream.wire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +27,14 @@ public final class WireReader {
 
     private static final int DEFAULT_BUFFER = 1 << 16;
 
+    /** Bytes copied from a mapped file per refill: small, so that skipped page bodies are never touched. */
+    private static final int MAPPED_WINDOW = 512;
+    private static final long MAP_CHUNK = 1L << 30;
+
     private final InputStream in;              // null for array-backed readers
     private final ReadableByteChannel channel; // null unless channel-backed
+    private final MappedByteBuffer[] maps;     // non-null for a memory-mapped file
+    private final long mappedSize;
     private byte[] buf;
     private int pos;     // next unread byte in buf
     private int lim;     // end of valid bytes in buf
@@ -37,6 +44,8 @@ public final class WireReader {
     private WireReader(byte[] buf, int off, int len, long startOffset) {
         this.in = null;
         this.channel = null;
+        this.maps = null;
+        this.mappedSize = 0;
         this.buf = buf;
         this.pos = off;
         this.lim = off + len;
@@ -47,6 +56,8 @@ public final class WireReader {
     private WireReader(InputStream in, ReadableByteChannel channel, int bufferSize, long startOffset) {
         this.in = in;
         this.channel = channel;
+        this.maps = null;
+        this.mappedSize = 0;
         this.buf = new byte[Math.max(bufferSize, 4096)];
         this.pos = 0;
         this.lim = 0;
@@ -86,6 +97,31 @@ public final class WireReader {
     public static WireReader of(ReadableByteChannel channel, int bufferSize) throws IOException {
         long start = channel instanceof FileChannel fc ? fc.position() : 0;
         return new WireReader(null, Objects.requireNonNull(channel), bufferSize, start);
+    }
+
+    private WireReader(MappedByteBuffer[] maps, long size) {
+        this.in = null;
+        this.channel = null;
+        this.maps = maps;
+        this.mappedSize = size;
+        this.buf = new byte[4 * PEEK_LIMIT];
+        this.eof = false;
+    }
+
+    /**
+     * Reads a whole file through memory mappings. Only the bytes the decoder looks at are
+     * copied: a skipped RAM page is never read from the page cache, which is what makes
+     * listing a large stream fast. Offsets are file offsets.
+     */
+    public static WireReader mapped(FileChannel file) throws IOException {
+        long size = file.size();
+        int n = (int) ((size + MAP_CHUNK - 1) / MAP_CHUNK);
+        MappedByteBuffer[] maps = new MappedByteBuffer[n];
+        for (int i = 0; i < n; i++) {
+            long start = i * MAP_CHUNK;
+            maps[i] = file.map(FileChannel.MapMode.READ_ONLY, start, Math.min(MAP_CHUNK, size - start));
+        }
+        return new WireReader(maps, size);
     }
 
     /** Absolute offset of the next byte to be read. */
@@ -178,6 +214,20 @@ public final class WireReader {
     public void readFully(byte[] dst, int off, int len, String what) throws IOException {
         long at = position();
         int done = 0;
+        if (maps != null && len - (lim - pos) > MAPPED_WINDOW) {
+            int k = lim - pos;
+            System.arraycopy(buf, pos, dst, off, k);
+            long src = base + lim;
+            int rest = len - k;
+            if (src + rest > mappedSize) {
+                throw StreamFormatException.truncated(at, what, len, k + (mappedSize - src));
+            }
+            copyMapped(src, dst, off + k, rest);
+            base = src + rest;
+            pos = 0;
+            lim = 0;
+            return;
+        }
         while (done < len) {
             if (pos == lim && !fill(1)) {
                 throw StreamFormatException.truncated(at, what, len, done);
@@ -197,6 +247,16 @@ public final class WireReader {
         pos += k;
         left -= k;
         if (left == 0) {
+            return;
+        }
+        if (maps != null) {
+            long sourcePos = base + lim;
+            if (sourcePos + left > mappedSize) {
+                throw StreamFormatException.truncated(at, what, n, n - left + (mappedSize - sourcePos));
+            }
+            base = sourcePos + left;
+            pos = 0;
+            lim = 0;
             return;
         }
         if (channel instanceof FileChannel fc) {
@@ -296,6 +356,15 @@ public final class WireReader {
     }
 
     private int readSource(byte[] b, int off, int len) throws IOException {
+        if (maps != null) {
+            long src = base + lim;
+            if (src >= mappedSize) {
+                return -1;
+            }
+            int k = (int) Math.min(Math.min(len, MAPPED_WINDOW), mappedSize - src);
+            copyMapped(src, b, off, k);
+            return k;
+        }
         if (in != null) {
             int r;
             do {
@@ -309,5 +378,18 @@ public final class WireReader {
             r = channel.read(bb);
         } while (r == 0);
         return r;
+    }
+
+    private void copyMapped(long src, byte[] dst, int off, int len) {
+        while (len > 0) {
+            int chunk = (int) (src / MAP_CHUNK);
+            int within = (int) (src % MAP_CHUNK);
+            MappedByteBuffer m = maps[chunk];
+            int k = Math.min(len, m.capacity() - within);
+            m.get(within, dst, off, k);
+            src += k;
+            off += k;
+            len -= k;
+        }
     }
 }

@@ -62,6 +62,7 @@ class CaptureRoundTripTest {
         StreamRecord eof = s.records().get(s.records().size() - 2);
         assertEquals(expected.eofOffset(), eof.offset());
 
+        assertTrue(s.trailer().canonical(), "the trailer tree alone, written as QEMU writes JSON, gives the trailer text");
         assertArrayEquals(bytes, s.toBytes(), "re-encoded from the model");
     }
 

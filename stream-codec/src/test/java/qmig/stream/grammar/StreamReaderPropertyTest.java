@@ -43,11 +43,22 @@ class StreamReaderPropertyTest {
         check(bytes);
     }
 
-    @Property(tries = 300)
+    @Property(tries = 3000)
     void aRealCaptureWithOneByteChangedDecodesOrFailsTyped(
             @ForAll @IntRange(min = 0, max = 461108) int at, @ForAll byte value) {
         byte[] b = GOOD.clone();
         b[at] = value;
+        check(b);
+    }
+
+    private static final byte[] DEVICES = Captures.Q35_VIOMMU_DEVICES.bytes();
+
+    /** Changes land in the device sections and trailer of the richest capture (virtio, e1000e, vIOMMU). */
+    @Property(tries = 1000)
+    void deviceStateWithOneByteChangedDecodesOrFailsTyped(@ForAll @IntRange(min = 0, max = 99999) int fromEnd,
+                                                          @ForAll byte value) {
+        byte[] b = DEVICES.clone();
+        b[b.length - 1 - fromEnd] = value;
         check(b);
     }
 

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import qmig.stream.json.Json;
@@ -19,20 +17,19 @@ import qmig.stream.json.JsonValue;
 import qmig.stream.vmstate.VmStateCodec;
 import qmig.stream.vmstate.VmStateDescription;
 import qmig.stream.vmstate.VmStateValue;
+import qmig.testdata.Capture;
 
 /** Every device section of every real capture, decoded and re-encoded byte for byte. */
 class RealCaptureTest {
 
-    static Stream<Path> captures() throws IOException {
-        List<Path> all = Captures.all();
-        Assumptions.assumeFalse(all.isEmpty(), "no captures on the classpath");
-        return all.stream();
+    static Stream<Capture> captures() {
+        return qmig.testdata.Captures.all().stream();
     }
 
     @ParameterizedTest
     @MethodSource("captures")
-    void trailerJsonRoundTripsByteIdentical(Path capture) throws IOException {
-        byte[] stream = Captures.read(capture);
+    void trailerJsonRoundTripsByteIdentical(Capture capture) throws IOException {
+        byte[] stream = capture.bytes();
         int at = VmDescriptionIndex.locate(stream);
         assertTrue(at > 0);
         JsonValue v = Json.parse(stream, at, stream.length - at, at, 1000);
@@ -41,8 +38,8 @@ class RealCaptureTest {
 
     @ParameterizedTest
     @MethodSource("captures")
-    void everySectionDecodesWithTheTrailerAndReencodes(Path capture) throws IOException {
-        byte[] stream = Captures.read(capture);
+    void everySectionDecodesWithTheTrailerAndReencodes(Capture capture) throws IOException {
+        byte[] stream = capture.bytes();
         VmDescriptionIndex index = VmDescriptionIndex.of(SectionWalk.trailer(stream));
         List<SectionWalk.Section> sections = SectionWalk.locate(stream, index);
         assertEquals(index.devices().size(), sections.size());
@@ -54,11 +51,11 @@ class RealCaptureTest {
 
     @ParameterizedTest
     @MethodSource("captures")
-    void everySectionDecodesWithTheBundledSchemaAlone(Path capture) throws IOException {
-        byte[] stream = Captures.read(capture);
+    void everySectionDecodesWithTheBundledSchemaAlone(Capture capture) throws IOException {
+        byte[] stream = capture.bytes();
         VmDescriptionIndex index = VmDescriptionIndex.of(SectionWalk.trailer(stream));
         List<SectionWalk.Section> sections = SectionWalk.locate(stream, index);
-        String machine = capture.getFileName().toString().startsWith("pc-") ? "pc" : "q35";
+        String machine = capture.machine();
         DumpVmstateSchema schema = DumpVmstateSchema.bundled(machine);
         List<String> failed = new ArrayList<>();
         for (SectionWalk.Section s : sections) {

@@ -6,7 +6,6 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +38,7 @@ import qmig.stream.ram.PageSink;
 import qmig.stream.ram.RamRecord;
 import qmig.stream.vmdesc.DumpVmstateSchema;
 import qmig.stream.vmstate.VmStateValue;
-import qmig.stream.wire.StreamFormatException;
+import qmig.stream.wire.Limits;
 
 /**
  * {@code qmig dump FILE [--json] [--schema DUMP_VMSTATE.json]}: every record with its decoded
@@ -53,6 +52,9 @@ final class DumpCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "a migration stream: raw, or xz/zstd/gzip compressed")
     Path file;
 
+    @picocli.CommandLine.Mixin
+    LimitOptions limitOptions = new LimitOptions();
+
     @Option(names = "--json", description = "print JSON (layout documented in the README)")
     boolean json;
 
@@ -65,9 +67,15 @@ final class DumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ReaderOptions options;
         try {
-            ReaderOptions options = ReaderOptions.defaults().withPages(PageSink.NONE, false)
-                    .withBundledSchema(!noBundled);
+            options = ReaderOptions.defaults().withPages(PageSink.NONE, false)
+                    .withBundledSchema(!noBundled).withLimits(limitOptions.apply(Limits.DEFAULT));
+        } catch (IllegalArgumentException e) {
+            System.err.println("qmig: " + e.getMessage());
+            return Qmig.EXIT_USAGE;
+        }
+        try {
             if (schema != null) {
                 try (var in = Files.newInputStream(schema)) {
                     options = options.withSchema(DumpVmstateSchema.parse(in));
@@ -86,15 +94,8 @@ final class DumpCommand implements Callable<Integer> {
             }
             out.flush();
             return s.undecodedSections().isEmpty() ? 0 : 1;
-        } catch (NoSuchFileException e) {
-            System.err.println("qmig: no such file: " + e.getFile());
-            return Qmig.EXIT_IO;
-        } catch (StreamFormatException e) {
-            System.err.println("qmig: " + file + ": " + e.getMessage());
-            return Qmig.EXIT_BAD_STREAM;
         } catch (IOException e) {
-            System.err.println("qmig: " + file + ": " + e);
-            return Qmig.EXIT_IO;
+            return StreamInput.fail(file, e);
         }
     }
 

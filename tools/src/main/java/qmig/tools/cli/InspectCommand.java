@@ -2,7 +2,6 @@ package qmig.tools.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +16,7 @@ import qmig.stream.grammar.StreamRecord;
 import qmig.stream.json.JsonValue;
 import qmig.stream.ram.BlockInfo;
 import qmig.stream.ram.PageSink;
-import qmig.stream.wire.StreamFormatException;
+import qmig.stream.wire.Limits;
 
 /** {@code qmig inspect FILE}: one line per record, the RAMBlocks with page counts, the trailer. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -27,6 +26,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", description = "a migration stream: raw, or xz/zstd/gzip compressed")
     Path file;
+
+    @picocli.CommandLine.Mixin
+    LimitOptions limitOptions = new LimitOptions();
 
     /** Per-block page counts, filled as RAM records stream past (page contents are skipped). */
     static final class PageCounter implements PageSink {
@@ -75,7 +77,13 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = System.out;
         PageCounter pages = new PageCounter();
-        ReaderOptions options = ReaderOptions.defaults().withPages(pages, false);
+        ReaderOptions options;
+        try {
+            options = ReaderOptions.defaults().withPages(pages, false).withLimits(limitOptions.apply(Limits.DEFAULT));
+        } catch (IllegalArgumentException e) {
+            System.err.println("qmig: " + e.getMessage());
+            return Qmig.EXIT_USAGE;
+        }
         try (StreamInput in = new StreamInput(file, options)) {
             in.reader.readHeader();
             out.printf("%s: QEMU migration stream, version 3%s%n", file,
@@ -128,15 +136,8 @@ final class InspectCommand implements Callable<Integer> {
                 out.println("undecoded sections (no description): " + held);
             }
             return 0;
-        } catch (NoSuchFileException e) {
-            System.err.println("qmig: no such file: " + e.getFile());
-            return Qmig.EXIT_IO;
-        } catch (StreamFormatException e) {
-            System.err.println("qmig: " + file + ": " + e.getMessage());
-            return Qmig.EXIT_BAD_STREAM;
         } catch (IOException e) {
-            System.err.println("qmig: " + file + ": " + e);
-            return Qmig.EXIT_IO;
+            return StreamInput.fail(file, e);
         }
     }
 

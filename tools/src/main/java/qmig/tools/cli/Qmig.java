@@ -13,6 +13,8 @@ public final class Qmig implements Runnable {
     public static final int EXIT_BAD_STREAM = 2;
     /** Exit code for an input that cannot be read (missing file, permission, I/O). */
     public static final int EXIT_IO = 3;
+    /** Exit code for a bad option value (picocli's own usage errors also exit 2). */
+    public static final int EXIT_USAGE = 64;
 
     @Override
     public void run() {

@@ -7,9 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.grammar.StreamReader;
-import qmig.stream.grammar.TrailerLocator;
-import qmig.stream.json.Json;
-import qmig.stream.json.JsonValue;
 import qmig.stream.wire.WireReader;
 
 /**
@@ -31,21 +28,7 @@ final class StreamInput implements AutoCloseable {
         if (compression == Inputs.Compression.NONE) {
             channel = FileChannel.open(file, StandardOpenOption.READ);
             stream = null;
-            long t = TrailerLocator.locate(channel, options.limits().maxVmDescriptionBytes());
-            JsonValue tree = null;
-            if (t >= 0) {
-                int len = (int) (channel.size() - t - 5);
-                java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(len);
-                while (bb.hasRemaining() && channel.read(bb, t + 5 + bb.position()) >= 0) {
-                    // fill
-                }
-                tree = Json.parse(bb.array(), 0, len, t + 5, options.limits().maxNestingDepth());
-            }
-            channel.position(0);
-            reader = new StreamReader(WireReader.of(channel, 1 << 20), options);
-            if (tree != null) {
-                reader.useTrailer(tree);
-            }
+            reader = StreamReader.forFile(channel, options);
         } else {
             channel = null;
             stream = Inputs.open(file, compression);
@@ -61,5 +44,19 @@ final class StreamInput implements AutoCloseable {
         if (stream != null) {
             stream.close();
         }
+    }
+
+    /** The exit code and stderr line for a failure while reading {@code file}. */
+    static int fail(Path file, IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException nf) {
+            System.err.println("qmig: no such file: " + nf.getFile());
+            return Qmig.EXIT_IO;
+        }
+        if (e instanceof qmig.stream.wire.StreamFormatException sfe) {
+            System.err.println("qmig: " + file + ": " + LimitOptions.describe(sfe));
+            return Qmig.EXIT_BAD_STREAM;
+        }
+        System.err.println("qmig: " + file + ": " + e);
+        return Qmig.EXIT_IO;
     }
 }

@@ -135,4 +135,16 @@ class QmigCliTest {
         assertEquals(Qmig.EXIT_IO, r.exit());
         assertTrue(r.err().contains("no such file"), r.err());
     }
+
+    @Test
+    void aLimitBelowTheStreamNamesTheCommandLineOptionToRaise(@TempDir Path dir) throws Exception {
+        Path f = raw(dir, "v.mig", Captures.Q35_VIOMMU.bytes());
+        Run r = run("inspect", "--limit", "maxVmDescriptionBytes=1000", f.toString());
+        assertEquals(Qmig.EXIT_BAD_STREAM, r.exit());
+        assertTrue(r.err().contains("--limit maxVmDescriptionBytes=N"), r.err());
+        Run ok = run("inspect", "--limit", "maxVmDescriptionBytes=100000", f.toString());
+        assertEquals(0, ok.exit(), ok.err());
+        Run bad = run("inspect", "--limit", "maxBananas=1", f.toString());
+        assertEquals(Qmig.EXIT_USAGE, bad.exit());
+    }
 }

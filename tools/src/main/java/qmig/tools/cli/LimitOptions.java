@@ -1,0 +1,64 @@
+package qmig.tools.cli;
+
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+import qmig.stream.wire.Limits;
+import qmig.stream.wire.StreamFormatException;
+
+/** {@code --limit NAME=VALUE}: raises (or lowers) one of the decoder's {@link Limits}. */
+final class LimitOptions {
+
+    @Option(names = "--limit", paramLabel = "NAME=VALUE",
+            description = "set a decoder limit, e.g. --limit maxVmDescriptionBytes=268435456; names: "
+                    + "maxBufferBytes, maxArrayElements, maxNestingDepth, maxVmDescriptionBytes, maxPackageBytes, "
+                    + "maxRamBlocks, maxHeldSectionBytes")
+    Map<String, Long> limits = Map.of();
+
+    Limits apply(Limits base) {
+        RecordComponent[] comps = Limits.class.getRecordComponents();
+        Object[] values = new Object[comps.length];
+        List<Class<?>> types = new ArrayList<>();
+        for (String name : limits.keySet()) {
+            boolean known = false;
+            for (RecordComponent c : comps) {
+                known |= c.getName().equals(name);
+            }
+            if (!known) {
+                throw new IllegalArgumentException("unknown limit '" + name + "'");
+            }
+        }
+        try {
+            for (int i = 0; i < comps.length; i++) {
+                RecordComponent c = comps[i];
+                types.add(c.getType());
+                Long v = limits.get(c.getName());
+                Object cur = c.getAccessor().invoke(base);
+                values[i] = v == null ? cur : c.getType() == int.class ? (Object) Math.toIntExact(v) : (Object) v;
+            }
+            return Limits.class.getDeclaredConstructor(types.toArray(new Class<?>[0])).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalArgumentException("bad --limit value: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** The error line for a shell user, with the command-line form of the limit to raise. */
+    static String describe(StreamFormatException e) {
+        String m = e.getMessage();
+        if (e instanceof StreamFormatException.LimitExceeded) {
+            int i = m.indexOf("Limits.");
+            if (i >= 0) {
+                int j = i + "Limits.".length();
+                int k = j;
+                while (k < m.length() && Character.isJavaIdentifierPart(m.charAt(k))) {
+                    k++;
+                }
+                m += "; on the command line: --limit " + m.substring(j, k) + "=N";
+            }
+        }
+        return m;
+    }
+}
