@@ -215,7 +215,12 @@ public final class RamSectionCodec {
         long dataAt = r.position();
         byte[] buf = retainPages ? new byte[len] : scratch;
         r.readFully(buf, 0, len, "XBZRLE data");
-        Xbzrle.validate(buf, 0, len, dataAt);
+        try {
+            Xbzrle.validate(buf, 0, len, dataAt);
+        } catch (StreamFormatException.Corrupt e) {
+            throw StreamFormatException.corrupt(e.offset(), e.detail() + " (block '" + block + "', page 0x"
+                    + Long.toHexString(offset) + ")", e);
+        }
         sink.xbzrle(block, offset, buf, 0, len);
         return new RamRecord.Xbzrle(at, offset, cont, idstr, len, retainPages ? buf : null);
     }
