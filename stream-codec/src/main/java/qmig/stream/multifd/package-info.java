@@ -8,7 +8,9 @@
  * a reader for one recorded channel ({@link qmig.stream.multifd.MultifdChannelReader}), the epoch
  * merge of a main stream with its channels ({@link qmig.stream.multifd.MultifdMerger}) and the
  * sending side ({@link qmig.stream.multifd.MultifdChannelWriter},
- * {@link qmig.stream.multifd.MultifdEncoder}). Protocol version 1, x86 4096-byte pages,
+ * {@link qmig.stream.multifd.MultifdEncoder}, and
+ * {@link qmig.stream.multifd.MultifdRamEmitter} for a whole guest memory with its main-channel
+ * {@code ram} sections). Protocol version 1, x86 4096-byte pages,
  * 128 page slots per packet.
  */
 package qmig.stream.multifd;
