@@ -105,6 +105,17 @@ public final class PageWalker {
 
     /** {@link #walk(DeviceContext, long, long, Hook)} delivering plain values. */
     public FaultReason walk(DeviceContext ctx, long start, long end, LeafHook hook) throws VtdException {
+        return walk(ctx, start, end, true, hook);
+    }
+
+    /**
+     * {@link #walk(DeviceContext, long, long, LeafHook)}; with {@code unmaps} false the UNMAP
+     * events (invalid entries, no surviving permission) are not delivered: the replay's
+     * {@code notify_unmap = false} drops them first thing, so it need not be called for them.
+     * What is read and descended into is the same.
+     */
+    public FaultReason walk(DeviceContext ctx, long start, long end, boolean unmaps, LeafHook hook)
+            throws VtdException {
         long limit = ctx.iovaLimit(config.awBits());
         if (Long.compareUnsigned(start, limit) >= 0) {
             return FaultReason.ADDR_BEYOND_MGAW;
@@ -117,12 +128,12 @@ public final class PageWalker {
             return FaultReason.CONTEXT_ENTRY_INV;
         }
         reads = 0;
-        walkLevel(ctx.tableRoot(), start, end, ctx.levels(), true, true, hook);
+        walkLevel(ctx.tableRoot(), start, end, ctx.levels(), true, true, unmaps, hook);
         return null;
     }
 
-    private void walkLevel(long table, long start, long end, int level, boolean read, boolean write, LeafHook hook)
-            throws VtdException {
+    private void walkLevel(long table, long start, long end, int level, boolean read, boolean write,
+            boolean unmaps, LeafHook hook) throws VtdException {
         long size = 1L << shift(level);
         long mask = -size;
         long iova = start;
@@ -148,8 +159,8 @@ public final class PageWalker {
             boolean leaf = level == 1 || (pte & PS) != 0;
             if (!leaf && (r || w)) {
                 walkLevel(address(pte), iova, Long.compareUnsigned(next, end) < 0 ? next : end, level - 1, r, w,
-                        hook);
-            } else {
+                        unmaps, hook);
+            } else if (r || w || unmaps) {
                 hook.leaf(iova & mask, address(pte), size - 1, (r ? 1 : 0) | (w ? 2 : 0));
             }
             iova = next;

@@ -116,7 +116,8 @@ public final class VtdAddressSpace {
         if ((notifierFlags & IommuNotifier.MAP) != 0) {
             PageWalker w = iommu.walker();
             IommuNotifier[] to = {n};
-            w.walk(f.context(), 0, -1L, (iova, xlat, mask, perm) -> walkOne(iova, xlat, mask, perm, false, to));
+            // notify_unmap = false: walkOne would drop every UNMAP event, so the walk skips them
+            w.walk(f.context(), 0, -1L, false, (iova, xlat, mask, perm) -> walkOne(iova, xlat, mask, perm, false, to));
         }
         return f.context();
     }
