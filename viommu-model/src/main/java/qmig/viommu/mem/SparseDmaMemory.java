@@ -30,6 +30,8 @@ public final class SparseDmaMemory implements DmaMemory {
     private final Map<Long, byte[]> pages = new HashMap<>();
     private long cachedPfn = -1;
     private byte[] cachedPage;
+    /** Whether every byte of the cached page is RAM: its reads need no range check. */
+    private boolean cachedPageAllRam;
 
     /** An empty memory with no RAM at all. */
     public SparseDmaMemory() {
@@ -69,6 +71,8 @@ public final class SparseDmaMemory implements DmaMemory {
         }
         starts = merged.stream().mapToLong(r -> r[0]).toArray();
         ends = merged.stream().mapToLong(r -> r[1]).toArray();
+        cachedPfn = -1;
+        cachedPage = null;
         return this;
     }
 
@@ -83,17 +87,16 @@ public final class SparseDmaMemory implements DmaMemory {
 
     @Override
     public boolean isRam(long gpa) {
-        int i = Arrays.binarySearch(starts, gpa);
-        if (i >= 0) {
-            return true;
-        }
-        int k = -i - 2;
-        return k >= 0 && Long.compareUnsigned(gpa, ends[k]) < 0;
+        return rangeOf(gpa) >= 0;
     }
 
     @Override
     public long readLongLE(long gpa) throws DmaReadException {
         int in = (int) (gpa & (PAGE - 1));
+        // fast path: a table walk reads one page many times over
+        if (gpa >>> 12 == cachedPfn && cachedPageAllRam && in <= PAGE - 8) {
+            return (long) LE64.get(cachedPage, in);
+        }
         if (!isRam(gpa) || !isRam(gpa + 7)) {
             throw new DmaReadException(gpa, 8);
         }
@@ -107,6 +110,22 @@ public final class SparseDmaMemory implements DmaMemory {
         return v;
     }
 
+    /** Whether the page at {@code pageGpa} lies inside one RAM range, so every byte is RAM. */
+    private boolean isAllRam(long pageGpa) {
+        int k = rangeOf(pageGpa);
+        return k >= 0 && k == rangeOf(pageGpa + PAGE - 1);
+    }
+
+    /** The RAM range holding {@code gpa} (as {@link #isRam} finds it), or −1. */
+    private int rangeOf(long gpa) {
+        int i = Arrays.binarySearch(starts, gpa);
+        if (i >= 0) {
+            return i;
+        }
+        int k = -i - 2;
+        return k >= 0 && Long.compareUnsigned(gpa, ends[k]) < 0 ? k : -1;
+    }
+
     private byte readByte(long gpa) {
         return page(gpa >>> 12)[(int) (gpa & (PAGE - 1))];
     }
@@ -118,6 +137,7 @@ public final class SparseDmaMemory implements DmaMemory {
         byte[] p = pages.get(pfn);
         cachedPfn = pfn;
         cachedPage = p == null ? ZERO_PAGE : p;
+        cachedPageAllRam = isAllRam(pfn << 12);
         return cachedPage;
     }
 

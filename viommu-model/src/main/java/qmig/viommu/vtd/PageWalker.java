@@ -18,6 +18,23 @@ public final class PageWalker {
         void event(IotlbEvent e) throws VtdException;
     }
 
+    /**
+     * Receives the events of a walk as plain values, in ascending IOVA order: what the replay
+     * uses, so that events it drops (already known, outside the notifier) allocate nothing.
+     */
+    @FunctionalInterface
+    public interface LeafHook {
+        /**
+         * One leaf or invalid entry.
+         *
+         * @param iova           first IOVA, aligned to the entry's span
+         * @param translatedAddr the entry's address bits
+         * @param addrMask       span − 1
+         * @param perm           {@link Perm#value()}: 0 means UNMAP, else MAP
+         */
+        void leaf(long iova, long translatedAddr, long addrMask, int perm) throws VtdException;
+    }
+
     private static final long SL_IGN_COM = 0xbff0000000000000L;
     private static final long SL_TM = 1L << 62;
     private static final long SNP = 0x800L;
@@ -82,6 +99,23 @@ public final class PageWalker {
      * @return null, or {@link FaultReason#ADDR_BEYOND_MGAW} when start is beyond the limit
      */
     public FaultReason walk(DeviceContext ctx, long start, long end, Hook hook) throws VtdException {
+        return walk(ctx, start, end, (iova, xlat, mask, perm) -> hook.event(new IotlbEvent(
+                perm == 0 ? IotlbEvent.Type.UNMAP : IotlbEvent.Type.MAP, iova, xlat, mask, Perm.of(perm))));
+    }
+
+    /** {@link #walk(DeviceContext, long, long, Hook)} delivering plain values. */
+    public FaultReason walk(DeviceContext ctx, long start, long end, LeafHook hook) throws VtdException {
+        return walk(ctx, start, end, true, hook);
+    }
+
+    /**
+     * {@link #walk(DeviceContext, long, long, LeafHook)}; with {@code unmaps} false the UNMAP
+     * events (invalid entries, no surviving permission) are not delivered: the replay's
+     * {@code notify_unmap = false} drops them first thing, so it need not be called for them.
+     * What is read and descended into is the same.
+     */
+    public FaultReason walk(DeviceContext ctx, long start, long end, boolean unmaps, LeafHook hook)
+            throws VtdException {
         long limit = ctx.iovaLimit(config.awBits());
         if (Long.compareUnsigned(start, limit) >= 0) {
             return FaultReason.ADDR_BEYOND_MGAW;
@@ -94,12 +128,12 @@ public final class PageWalker {
             return FaultReason.CONTEXT_ENTRY_INV;
         }
         reads = 0;
-        walkLevel(ctx.tableRoot(), start, end, ctx.levels(), true, true, hook);
+        walkLevel(ctx.tableRoot(), start, end, ctx.levels(), true, true, unmaps, hook);
         return null;
     }
 
-    private void walkLevel(long table, long start, long end, int level, boolean read, boolean write, Hook hook)
-            throws VtdException {
+    private void walkLevel(long table, long start, long end, int level, boolean read, boolean write,
+            boolean unmaps, LeafHook hook) throws VtdException {
         long size = 1L << shift(level);
         long mask = -size;
         long iova = start;
@@ -125,11 +159,9 @@ public final class PageWalker {
             boolean leaf = level == 1 || (pte & PS) != 0;
             if (!leaf && (r || w)) {
                 walkLevel(address(pte), iova, Long.compareUnsigned(next, end) < 0 ? next : end, level - 1, r, w,
-                        hook);
-            } else {
-                Perm p = Perm.of(r, w);
-                hook.event(new IotlbEvent(p == Perm.NONE ? IotlbEvent.Type.UNMAP : IotlbEvent.Type.MAP, iova & mask,
-                        address(pte), size - 1, p));
+                        unmaps, hook);
+            } else if (r || w || unmaps) {
+                hook.leaf(iova & mask, address(pte), size - 1, (r ? 1 : 0) | (w ? 2 : 0));
             }
             iova = next;
         }

@@ -4,6 +4,8 @@ package qmig.viommu.vtd;
 public enum Perm {
     NONE(0), RO(1), WO(2), RW(3);
 
+    private static final Perm[] BY_VALUE = values();
+
     private final int value;
 
     Perm(int value) {
@@ -15,7 +17,12 @@ public enum Perm {
     }
 
     public static Perm of(boolean read, boolean write) {
-        return values()[(read ? 1 : 0) | (write ? 2 : 0)];
+        return BY_VALUE[(read ? 1 : 0) | (write ? 2 : 0)];
+    }
+
+    /** The permission whose {@link #value()} is {@code v} (0..3). */
+    public static Perm of(int v) {
+        return BY_VALUE[v];
     }
 
     public boolean read() {

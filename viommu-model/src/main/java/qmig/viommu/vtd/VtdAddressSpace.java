@@ -115,7 +115,9 @@ public final class VtdAddressSpace {
         }
         if ((notifierFlags & IommuNotifier.MAP) != 0) {
             PageWalker w = iommu.walker();
-            w.walk(f.context(), 0, -1L, e -> walkOne(e, false, List.of(n)));
+            IommuNotifier[] to = {n};
+            // notify_unmap = false: walkOne would drop every UNMAP event, so the walk skips them
+            w.walk(f.context(), 0, -1L, false, (iova, xlat, mask, perm) -> walkOne(iova, xlat, mask, perm, false, to));
         }
         return f.context();
     }
@@ -135,7 +137,8 @@ public final class VtdAddressSpace {
             }
             return;
         }
-        iommu.walker().walk(f.context(), 0, -1L, e -> walkOne(e, true, notifiers));
+        IommuNotifier[] to = notifiers.toArray(new IommuNotifier[0]);
+        iommu.walker().walk(f.context(), 0, -1L, (iova, xlat, mask, perm) -> walkOne(iova, xlat, mask, perm, true, to));
     }
 
     /** {@code vtd_address_space_unmap}. */
@@ -182,35 +185,50 @@ public final class VtdAddressSpace {
         return Long.compareUnsigned(a, b) <= 0 ? a : b;
     }
 
-    /** {@code vtd_page_walk_one}: the IOVA-tree dedup and changed-translation rules. */
-    private void walkOne(IotlbEvent e, boolean notifyUnmap, List<IommuNotifier> to) throws VtdException {
-        if (e.type() == IotlbEvent.Type.UNMAP && !notifyUnmap) {
-            return;
-        }
-        IovaTree.DmaMap target = new IovaTree.DmaMap(e.iova(), e.translatedAddr(), e.addrMask(), e.perm());
-        IovaTree.DmaMap mapped = tree.find(e.iova(), e.addrMask());
-        if (e.type() == IotlbEvent.Type.MAP) {
-            if (mapped != null) {
-                if (mapped.equals(target)) {
-                    return;
-                }
-                IotlbEvent unmap = new IotlbEvent(IotlbEvent.Type.UNMAP, e.iova(), e.translatedAddr(), e.addrMask(),
-                        Perm.NONE);
-                for (IommuNotifier n : to) {
-                    notifyOne(n, unmap);
-                }
-                tree.remove(e.iova(), e.addrMask());
-            }
-            tree.insert(target);
-        } else {
-            if (mapped == null) {
+    /**
+     * {@code vtd_page_walk_one}: the IOVA-tree dedup and changed-translation rules (spec
+     * §12.4), on the walker's plain values. An event is made only when a notifier takes it.
+     */
+    private void walkOne(long iova, long xlat, long mask, int perm, boolean notifyUnmap, IommuNotifier[] to)
+            throws VtdException {
+        if (perm == 0) {
+            if (!notifyUnmap || !tree.overlaps(iova, mask)) {
                 return;
             }
-            tree.remove(e.iova(), e.addrMask());
+            tree.remove(iova, mask);
+        } else {
+            Perm p = Perm.of(perm);
+            // the tree's entries are disjoint: an equal entry is the only one find() could return
+            if (tree.contains(iova, xlat, mask, p)) {
+                return;
+            }
+            if (tree.overlaps(iova, mask)) {
+                // translation changed: UNMAP with the new range, then forget every overlap
+                for (IommuNotifier n : to) {
+                    notifyOne(n, IotlbEvent.Type.UNMAP, iova, xlat, mask, 0);
+                }
+                tree.remove(iova, mask);
+            }
+            tree.insert(iova, xlat, mask, p);
         }
+        IotlbEvent.Type type = perm == 0 ? IotlbEvent.Type.UNMAP : IotlbEvent.Type.MAP;
         for (IommuNotifier n : to) {
-            notifyOne(n, e);
+            notifyOne(n, type, iova, xlat, mask, perm);
         }
+    }
+
+    /** {@link #notifyOne(IommuNotifier, IotlbEvent)} on plain values: drops before allocating. */
+    private void notifyOne(IommuNotifier n, IotlbEvent.Type type, long iova, long xlat, long mask, int perm)
+            throws VtdException {
+        long last = iova + mask;
+        if (Long.compareUnsigned(n.start(), last) > 0 || Long.compareUnsigned(n.end(), iova) < 0) {
+            return;
+        }
+        boolean inside = Long.compareUnsigned(iova, n.start()) >= 0 && Long.compareUnsigned(last, n.end()) <= 0;
+        if (inside && type == IotlbEvent.Type.MAP && (n.flags() & IommuNotifier.MAP) == 0) {
+            return;
+        }
+        notifyOne(n, new IotlbEvent(type, iova, xlat, mask, Perm.of(perm)));
     }
 
     /** {@code memory_region_notify_iommu_one} (spec/intel-iommu.md §12.5). */
