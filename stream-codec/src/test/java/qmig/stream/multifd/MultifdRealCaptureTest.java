@@ -184,8 +184,12 @@ class MultifdRealCaptureTest {
     void mergeRejectsAChannelWithoutItsLastSyncAndDuplicateChannelIds() throws Exception {
         MultifdCaptureRun.Recorded r = capture(MultifdCompression.NONE);
         byte[] main = Files.readAllBytes(r.main());
-        byte[] ch0 = Files.readAllBytes(r.channels().get(0));
-        byte[] ch1 = Files.readAllBytes(r.channels().get(1));
+        byte[] first = Files.readAllBytes(r.channels().get(0));
+        byte[] second = Files.readAllBytes(r.channels().get(1));
+        // channels are recorded in accept order, which is not always their id order
+        boolean swapped = MultifdInitPacket.read(WireReader.of(first)).id() == 1;
+        byte[] ch0 = swapped ? second : first;
+        byte[] ch1 = swapped ? first : second;
         // drop channel 1's packets from its last SYNC on
         long lastSync = -1;
         try (MultifdChannelReader cr = new MultifdChannelReader(WireReader.of(ch1), Limits.DEFAULT, PageSink.NONE)) {
