@@ -58,7 +58,7 @@ public final class VfioSectionCodec {
     public VfioPayload decode(SectionHeader h, byte[] payload, long payloadOffset) throws StreamFormatException {
         WireReader in = WireReader.of(payload, 0, payload.length, Math.max(payloadOffset, 0));
         try {
-            VfioPayload p = decodeBody(h.type(), in);
+            VfioPayload p = decodeBody(h.type(), in, Math.max(payloadOffset, 0) + payload.length);
             if (!in.atEnd()) {
                 throw StreamFormatException.corrupt(in.position(), "trailing bytes after the vfio payload: "
                         + (payload.length - (in.position() - Math.max(payloadOffset, 0))) + " more");
@@ -72,7 +72,7 @@ public final class VfioSectionCodec {
         }
     }
 
-    private VfioPayload decodeBody(SectionType type, WireReader in) throws IOException {
+    private VfioPayload decodeBody(SectionType type, WireReader in, long end) throws IOException {
         switch (type) {
             case SECTION_START: {
                 expect(in, VfioMigFlag.DEV_SETUP_STATE, "setup marker");
@@ -83,7 +83,7 @@ public final class VfioSectionCodec {
             case SECTION_END:
                 return chunks(type, in);
             case SECTION_FULL:
-                return full(in);
+                return full(in, end);
             default:
                 throw StreamFormatException.corrupt(in.position(), "vfio data in a " + type + " record");
         }
@@ -138,7 +138,7 @@ public final class VfioSectionCodec {
      *  FULL: CONFIG  be32 version  config[N]  be32 irq[4]  [msix table, pba]  END
      *      | END | CONFIG_LOAD_READY            (multifd device-state transfer, v2)
      */
-    private VfioPayload full(WireReader in) throws IOException {
+    private VfioPayload full(WireReader in, long payloadEnd) throws IOException {
         long at = in.position();
         long tag = in.be64("vfio tag");
         VfioMigFlag f = VfioMigFlag.fromWire(tag);
@@ -156,8 +156,11 @@ public final class VfioSectionCodec {
             throw e.inField("config");
         }
         long endAt = in.position();
-        if (in.atEnd()) {
-            throw StreamFormatException.truncated(endAt, "vfio config: END_OF_STATE after the config state", 8, 0);
+        long left = payloadEnd - endAt;
+        if (left < 8 && !endMarkerPrefix(in, (int) left)) {
+            throw StreamFormatException.corrupt(endAt, "config payload of the wrong size for "
+                    + cfg.config().length + " config bytes and " + VfioPciConfig.msixVectors(cfg.config())
+                    + " MSI-X vectors: " + left + " bytes left where END_OF_STATE (8 bytes) belongs");
         }
         long end = in.be64("vfio tag");
         if (end != VfioMigFlag.END_OF_STATE.wire()) {
@@ -210,6 +213,17 @@ public final class VfioSectionCodec {
             pba = in.bytes((n + 7) / 8, "MSI-X PBA");
         }
         return new VfioPciConfig(version, cfg, irq, table, pba);
+    }
+
+    /** True when the {@code n} bytes left are the start of an END_OF_STATE marker (a cut input). */
+    private static boolean endMarkerPrefix(WireReader in, int n) throws IOException {
+        long end = VfioMigFlag.END_OF_STATE.wire();
+        for (int i = 0; i < n; i++) {
+            if (in.peek(i) != (int) ((end >>> (56 - 8 * i)) & 0xff)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void expect(WireReader in, VfioMigFlag want, String what) throws IOException {
