@@ -1,0 +1,6 @@
+package qmig.vfio.blocker;
+
+/** QEMU's OnOffAuto property type. */
+public enum OnOffAuto {
+    ON, OFF, AUTO
+}
