@@ -25,18 +25,24 @@ final class IommuCommands {
     private IommuCommands() {
     }
 
-    /** The stream decoded once with pc.ram kept as guest-physical memory, and its intel-iommu model. */
-    static IntelIommu load(Path file) throws IOException {
+    /** The stream decoded once, with pc.ram kept as guest-physical memory. */
+    static LoadedCapture capture(Path file) throws IOException {
         IntelIommu.registerDescriptions();
-        LoadedCapture c;
         Inputs.Compression comp = Inputs.detect(file);
         if (comp == Inputs.Compression.NONE) {
-            c = LoadedCapture.read(file);
-        } else {
-            try (InputStream in = Inputs.open(file, comp)) {
-                c = LoadedCapture.read(in.readAllBytes());
-            }
+            return LoadedCapture.read(file);
         }
+        try (InputStream in = Inputs.open(file, comp)) {
+            return LoadedCapture.read(in.readAllBytes());
+        }
+    }
+
+    /** The stream's intel-iommu model over its loaded guest memory. */
+    static IntelIommu load(Path file) throws IOException {
+        return iommu(file, capture(file));
+    }
+
+    static IntelIommu iommu(Path file, LoadedCapture c) throws IOException {
         IntelIommuState s = IntelIommuState.find(c.stream());
         if (s == null) {
             throw new NoIommuException(file);
