@@ -19,8 +19,8 @@ final class Pages {
      * {@code pages} pages of content:
      * <ul>
      *   <li>{@code random}: uniform random bytes (incompressible; zlib/zstd store them);</li>
-     *   <li>{@code text}: space-separated words from a 30-word list, which zlib level 1 shrinks
-     *       about 3x, like text and code pages of a guest.</li>
+     *   <li>{@code text}: space-separated words from a 30-word list, which zlib and zstd at
+     *       level 1 shrink about 5x, like text pages of a guest.</li>
      * </ul>
      */
     static byte[] fill(String content, int pages, long seed) {
