@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         description = "Read, check and write QEMU 7.2 live-migration streams.",
         subcommands = {InspectCommand.class, DumpCommand.class, IommuCommands.Iommu.class, IommuCommands.Translate.class,
             IommuCommands.IrteCommand.class, MemoryCommands.ExtractRam.class, MemoryCommands.Read.class,
-            MemoryCommands.Digest.class, CommandLine.HelpCommand.class})
+            MemoryCommands.Digest.class, qmig.tools.receiver.ReceiveCommand.class, qmig.tools.send.SendCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Qmig implements Runnable {
 
     /** Exit code for a stream that is not well-formed (typed decode error). */
