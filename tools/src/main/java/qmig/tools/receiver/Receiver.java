@@ -1,0 +1,254 @@
+package qmig.tools.receiver;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import qmig.stream.multifd.MultifdInitPacket;
+
+/**
+ * {@code qmig receive}: a Netty server that QEMU 7.2 sources (or {@code qmig send}) migrate into.
+ * Each connection is sniffed and routed ({@link SniffHandler}); each main channel becomes a
+ * {@link Migration} loaded on its own thread, isolated from the others, at most
+ * {@link ReceiverConfig#maxMigrations()} at once.
+ */
+public final class Receiver implements AutoCloseable {
+
+    /** A connection closed before it became (part of) a migration. */
+    public record Rejection(String remote, ReceiveError.Kind kind, String message) {
+    }
+
+    private final ReceiverConfig config;
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final Consumer<String> log;
+    private final List<Migration> active = new ArrayList<>();
+    private final List<ReceiveReport> reports = new ArrayList<>();
+    private final List<Rejection> rejections = new ArrayList<>();
+    private final List<Consumer<ReceiveReport>> listeners = new ArrayList<>();
+    private int nextId = 1;
+
+    private Receiver(ReceiverConfig config, Consumer<String> log) throws InterruptedException {
+        this.config = config;
+        this.log = log;
+        PostLoad.init();
+        this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        try {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast("sniff", new SniffHandler(Receiver.this));
+                        }
+                    });
+            this.server = b.bind(config.listen()).sync().channel();
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** Binds and starts accepting; {@code log} gets one line per event (connections, errors, reports). */
+    public static Receiver start(ReceiverConfig config, Consumer<String> log) throws InterruptedException {
+        return new Receiver(config, log);
+    }
+
+    public ReceiverConfig config() {
+        return config;
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** Called with each finished migration's report, on the loader's thread. */
+    public synchronized void onReport(Consumer<ReceiveReport> l) {
+        listeners.add(l);
+    }
+
+    public synchronized List<ReceiveReport> reports() {
+        return List.copyOf(reports);
+    }
+
+    public synchronized List<Rejection> rejections() {
+        return List.copyOf(rejections);
+    }
+
+    public synchronized int activeMigrations() {
+        return active.size();
+    }
+
+    /** Waits until {@code n} migrations have finished; their reports in finishing order. */
+    public synchronized List<ReceiveReport> awaitReports(int n, long timeout, TimeUnit unit)
+            throws InterruptedException, TimeoutException {
+        long end = System.nanoTime() + unit.toNanos(timeout);
+        while (reports.size() < n) {
+            long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+            if (left <= 0) {
+                throw new TimeoutException(reports.size() + " of " + n + " migrations finished in time; rejected: "
+                        + rejections);
+            }
+            wait(left);
+        }
+        return List.copyOf(reports);
+    }
+
+    // ---- routing (event loop) -------------------------------------------------------------------
+
+    void mainChannel(ChannelHandlerContext ctx) {
+        Channel ch = ctx.channel();
+        Migration m;
+        synchronized (this) {
+            if (active.size() >= config.maxMigrations()) {
+                reject(ch, ReceiveError.Kind.TOO_MANY_MIGRATIONS, "too many migrations: " + active.size()
+                        + " loading, --max-migrations is " + config.maxMigrations());
+                return;
+            }
+            Channel[] holder = {ch};
+            BytePipe pipe = new BytePipe(config.pipeBytes(), PipeHandler.resumer(holder));
+            m = new Migration(nextId++, String.valueOf(ch.remoteAddress()), config, pipe, new NettyReturnPath(ch), this);
+            active.add(m);
+            ctx.pipeline().addLast("main", new PipeHandler(pipe));
+        }
+        log.accept("migration " + m.id() + ": main channel from " + ch.remoteAddress());
+        ctx.pipeline().remove(ctx.handler());
+        m.start();
+    }
+
+    void multifdChannel(ChannelHandlerContext ctx, MultifdInitPacket init) {
+        Channel ch = ctx.channel();
+        Channel[] holder = {ch};
+        BytePipe pipe = new BytePipe(config.pipeBytes(), PipeHandler.resumer(holder));
+        MultifdChannel c = new MultifdChannel(init, pipe);
+        ch.config().setAutoRead(false);
+        ctx.pipeline().addLast("multifd", new PipeHandler(pipe));
+        ctx.pipeline().remove(ctx.handler());
+        match(ch, c, System.nanoTime() + config.sniffTimeout().toNanos());
+    }
+
+    /** Attaches the channel to the migration waiting for it; the main channel may still be on its way. */
+    private void match(Channel ch, MultifdChannel c, long deadline) {
+        Migration m = null;
+        int candidates = 0;
+        synchronized (this) {
+            for (Migration a : active) {
+                if (a.wants(c)) {
+                    candidates++;
+                    m = m == null ? a : m;
+                }
+            }
+        }
+        if (candidates == 1 || (candidates > 1 && !allZero(c.init().uuid()))) {
+            m.attach(c);
+            log.accept("migration " + m.id() + ": multifd channel " + c.id() + " from " + ch.remoteAddress());
+            ch.config().setAutoRead(true);
+            return;
+        }
+        if (System.nanoTime() > deadline || candidates > 1 || config.multifdChannels() == 0) {
+            c.pipe().close();
+            reject(ch, ReceiveError.Kind.UNMATCHED_MULTIFD_CHANNEL, "multifd channel " + c.id() + " (uuid "
+                    + hex(c.init().uuid()) + "): " + (config.multifdChannels() == 0 ? "multifd is off (--multifd-channels 0)"
+                    : candidates > 1 ? "several migrations wait for this id and the uuid is zero"
+                    : "no migration waits for this channel id and uuid"));
+            return;
+        }
+        ch.eventLoop().schedule(() -> match(ch, c, deadline), 50, TimeUnit.MILLISECONDS);
+    }
+
+    private static boolean allZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (byte x : b) {
+            s.append(String.format("%02x", x & 0xff));
+        }
+        return s.toString();
+    }
+
+    void reject(Channel ch, ReceiveError.Kind kind, String message) {
+        Rejection r = new Rejection(String.valueOf(ch.remoteAddress()), kind, message);
+        synchronized (this) {
+            rejections.add(r);
+            notifyAll();
+        }
+        log.accept("rejected " + r.remote() + ": " + kind + ": " + message);
+        ch.close();
+    }
+
+    // ---- migrations -----------------------------------------------------------------------------
+
+    Path saveTarget(Path save, int id) {
+        return id == 1 ? save : save.resolveSibling(save.getFileName() + "." + id);
+    }
+
+    void finished(Migration m, ReceiveReport r) {
+        List<Consumer<ReceiveReport>> ls;
+        synchronized (this) {
+            active.remove(m);
+            reports.add(r);
+            ls = List.copyOf(listeners);
+            notifyAll();
+        }
+        log.accept("migration " + m.id() + ": " + (r.completed() ? "completed" : "failed: " + r.errorKind() + ": " + r.error()));
+        for (Consumer<ReceiveReport> l : ls) {
+            l.accept(r);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+
+    /** Writes return-path messages on the main channel ({@code be16 type, be16 len, payload}). */
+    private static final class NettyReturnPath implements Migration.ReturnPath {
+        private final Channel ch;
+
+        NettyReturnPath(Channel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public void send(int type, byte[] payload) {
+            ByteBuf b = ch.alloc().buffer(4 + payload.length);
+            b.writeShort(type).writeShort(payload.length).writeBytes(payload);
+            ch.writeAndFlush(b);
+        }
+
+        @Override
+        public void close() {
+            ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package qmig.tools.receiver;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import qmig.stream.vmstate.DescriptionSource;
+import qmig.viommu.vtd.Bdf;
+
+/**
+ * How a {@link Receiver} listens and loads.
+ *
+ * @param listen          address to bind; loopback unless the caller chose otherwise
+ * @param vfio            VFIO devices whose DMA mappings are replayed after load
+ * @param schemas         extra description sources (a user's {@code -dump-vmstate} schema)
+ * @param save            where to write each main stream ({@code FILE}, then {@code FILE.2} ...), or null
+ * @param machine         the machine type the user expects, or null for any
+ * @param maxMigrations   main channels loading at once; more are refused
+ * @param multifdChannels multifd channels each migration expects (0: multifd off)
+ * @param pipeBytes       bytes queued per connection before reading pauses (backpressure)
+ * @param sniffTimeout    how long a new connection may take to send its first bytes
+ * @param syncTimeout     how long a sync point waits for the multifd channels
+ */
+public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
+                             String machine, int maxMigrations, int multifdChannels, int pipeBytes,
+                             Duration sniffTimeout, Duration syncTimeout) {
+
+    public ReceiverConfig {
+        Objects.requireNonNull(listen, "listen");
+        vfio = List.copyOf(vfio);
+        schemas = List.copyOf(schemas);
+        if (maxMigrations < 1) {
+            throw new IllegalArgumentException("maxMigrations must be at least 1, got " + maxMigrations);
+        }
+        if (multifdChannels < 0 || multifdChannels > 255) {
+            throw new IllegalArgumentException("multifdChannels 0..255, got " + multifdChannels);
+        }
+        if (pipeBytes < 65536) {
+            throw new IllegalArgumentException("pipeBytes at least 64 KiB, got " + pipeBytes);
+        }
+    }
+
+    /** 127.0.0.1 on {@code port} (0: any free port), 4 migrations, no multifd, 8 MiB per pipe. */
+    public static ReceiverConfig loopback(int port) {
+        return new ReceiverConfig(new InetSocketAddress("127.0.0.1", port), List.of(), List.of(), null, null, 4, 0,
+                8 << 20, Duration.ofSeconds(10), Duration.ofSeconds(60));
+    }
+
+    public ReceiverConfig withVfio(List<Bdf> devices) {
+        return new ReceiverConfig(listen, devices, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout);
+    }
+
+    public ReceiverConfig withSchemas(List<DescriptionSource> s) {
+        return new ReceiverConfig(listen, vfio, s, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout);
+    }
+
+    public ReceiverConfig withSave(Path file) {
+        return new ReceiverConfig(listen, vfio, schemas, file, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout);
+    }
+
+    public ReceiverConfig withMachine(String m) {
+        return new ReceiverConfig(listen, vfio, schemas, save, m, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout);
+    }
+
+    public ReceiverConfig withMaxMigrations(int n) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, n, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout);
+    }
+
+    public ReceiverConfig withMultifd(int channels) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, channels, pipeBytes,
+                sniffTimeout, syncTimeout);
+    }
+
+    public ReceiverConfig withTimeouts(Duration sniff, Duration sync) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniff, sync);
+    }
+}

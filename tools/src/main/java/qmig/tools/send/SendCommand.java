@@ -1,0 +1,67 @@
+package qmig.tools.send;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import qmig.stream.multifd.MultifdCompression;
+
+/** {@code qmig send STREAM --to HOST:PORT [--multifd N]}. */
+@Command(name = "send", mixinStandardHelpOptions = true,
+        description = "Send a saved migration stream to a destination (QEMU -incoming tcp:..., or qmig receive) as a"
+                + " QEMU 7.2 source would, reading its return path; with --multifd N the RAM goes over N multifd channels.")
+public final class SendCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "STREAM", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+    Path file;
+
+    @Option(names = "--to", required = true, paramLabel = "HOST:PORT", description = "the destination")
+    String to;
+
+    @Option(names = "--multifd", paramLabel = "N", description = "re-emit the RAM over N multifd channels (0: plain)")
+    int multifd;
+
+    @Option(names = "--multifd-compression", paramLabel = "none|zlib|zstd", description = "multifd compression (default none)")
+    String compression = "none";
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "connect and completion timeout (default 120)")
+    long timeout = 120;
+
+    @Override
+    public Integer call() {
+        try (InputStream in = StreamFiles.open(file)) {
+            int colon = to.lastIndexOf(':');
+            if (colon < 0) {
+                System.err.println("qmig send: --to wants HOST:PORT, got " + to);
+                return 64;
+            }
+            InetSocketAddress addr = new InetSocketAddress(to.substring(0, colon), Integer.parseInt(to.substring(colon + 1)));
+            MultifdCompression c = null;
+            for (MultifdCompression m : MultifdCompression.values()) {
+                if (m.parameter().equals(compression)) {
+                    c = m;
+                }
+            }
+            if (c == null) {
+                System.err.println("qmig send: unknown --multifd-compression " + compression);
+                return 64;
+            }
+            Sender.Result r = Sender.send(in, addr, multifd, c, Duration.ofSeconds(timeout));
+            System.out.println("sent " + file + " to " + to + (r.bytes() >= 0 ? " (" + r.bytes() + " bytes)" : "")
+                    + (multifd > 0 ? ", " + r.multifdPages() + " pages over " + multifd + " multifd channels" : "")
+                    + ", " + r.pongs() + " PONG, " + (r.shut() == null ? "destination closed" : "SHUT(" + r.shut() + ")"));
+            return r.accepted() ? 0 : 1;
+        } catch (IOException e) {
+            System.err.println("qmig send: " + file + ": " + e.getMessage());
+            return 3;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 3;
+        }
+    }
+}
