@@ -65,9 +65,77 @@ public final class DirtyBitmap {
         long first = Math.max(0, (addr - base) >> shift);
         long lastPage = ((addr - base) + len - 1) >> shift;
         lastPage = Math.min(lastPage, pageCount() - 1);
-        for (long p = first; p <= lastPage; p++) {
-            words[(int) (p >>> 6)] |= 1L << (p & 63);
+        if (first <= lastPage) {
+            setBits(words, first, lastPage + 1);
         }
+    }
+
+    /** Sets bits {@code [from, to)} ({@code from < to}) of {@code w}, a word at a time. */
+    public static void setBits(long[] w, long from, long to) {
+        int fw = (int) (from >>> 6);
+        int lw = (int) ((to - 1) >>> 6);
+        long fm = -1L << (from & 63);
+        long lm = -1L >>> (63 - ((to - 1) & 63));
+        if (fw == lw) {
+            w[fw] |= fm & lm;
+            return;
+        }
+        w[fw] |= fm;
+        for (int i = fw + 1; i < lw; i++) {
+            w[i] = -1L;
+        }
+        w[lw] |= lm;
+    }
+
+    /** Clears page indices {@code [from, to)} (clipped to the bitmap). */
+    public void clearPages(long from, long to) {
+        to = Math.min(to, pageCount());
+        if (from >= to) {
+            return;
+        }
+        int fw = (int) (from >>> 6);
+        int lw = (int) ((to - 1) >>> 6);
+        long fm = -1L << (from & 63);
+        long lm = -1L >>> (63 - ((to - 1) & 63));
+        if (fw == lw) {
+            words[fw] &= ~(fm & lm);
+            return;
+        }
+        words[fw] &= ~fm;
+        Arrays.fill(words, fw + 1, lw, 0L);
+        words[lw] &= ~lm;
+    }
+
+    /**
+     * The page indices {@code [first, end)} whose page starts inside {@code [addr, addr+len)}
+     * (unsigned, {@code len} up to 2^64-1), or null when there is none.
+     */
+    public long[] pagesStartingIn(long addr, long len) {
+        long startOff;
+        long endOff;
+        if (Long.compareUnsigned(addr, base) >= 0) {
+            startOff = addr - base;
+            if (Long.compareUnsigned(startOff, length) >= 0) {
+                return null;
+            }
+            long room = length - startOff;
+            endOff = startOff + (Long.compareUnsigned(len, room) < 0 ? len : room);
+        } else {
+            long gap = base - addr;
+            if (Long.compareUnsigned(gap, len) >= 0) {
+                return null;
+            }
+            startOff = 0;
+            long rest = len - gap;
+            endOff = Long.compareUnsigned(rest, length) < 0 ? rest : length;
+        }
+        long first = ceilPages(startOff);
+        long end = ceilPages(endOff);
+        return first < end ? new long[] {first, end} : null;
+    }
+
+    private long ceilPages(long off) {
+        return (off >>> shift) + ((off & (pageSize - 1)) != 0 ? 1 : 0);
     }
 
     public void set(long pageIndex) {

@@ -123,24 +123,16 @@ public final class DmaLoggingDevice {
             throw new DirtyTrackingException(name + ": DMA logging not started");
         }
         DirtyBitmap out = new DirtyBitmap(iova, length, pageSize);
+        // only the log pages that start inside the range are read, then cleared
         for (DirtyBitmap log : logs) {
-            for (long p = log.nextSet(0); p >= 0; p = log.nextSet(p + 1)) {
-                long addr = log.base() + p * pageSize;
-                if (Long.compareUnsigned(addr - iova, length) < 0) {
-                    out.setRange(addr, pageSize);
-                }
+            long[] window = log.pagesStartingIn(iova, length);
+            if (window == null) {
+                continue;
             }
-        }
-        for (int i = 0; i < logs.size(); i++) {
-            DirtyBitmap log = logs.get(i);
-            DirtyBitmap fresh = new DirtyBitmap(log.base(), log.length(), pageSize);
-            for (long p = log.nextSet(0); p >= 0; p = log.nextSet(p + 1)) {
-                long addr = log.base() + p * pageSize;
-                if (Long.compareUnsigned(addr - iova, length) >= 0) {
-                    fresh.set(p);
-                }
+            for (long p = log.nextSet(window[0]); p >= 0 && p < window[1]; p = log.nextSet(p + 1)) {
+                out.setRange(log.base() + p * pageSize, pageSize);
             }
-            logs.set(i, fresh);
+            log.clearPages(window[0], window[1]);
         }
         return out;
     }

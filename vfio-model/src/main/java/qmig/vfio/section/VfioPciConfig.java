@@ -131,6 +131,12 @@ public record VfioPciConfig(int versionId, byte[] config, int[] irqState, byte[]
         return p < 0 ? null : (le16(config, p + 2) & 0x8000) != 0;
     }
 
+    /** MSI-X Message Control bit 14, Function Mask: every vector masked; false without MSI-X. */
+    public boolean msixFunctionMasked() {
+        int p = findCapability(config, CAP_ID_MSIX);
+        return p >= 0 && (le16(config, p + 2) & 0x4000) != 0;
+    }
+
     /** The MSI-X table entries, one per vector (empty without MSI-X). */
     public List<MsixEntry> msixEntries() {
         List<MsixEntry> out = new ArrayList<>();

@@ -98,4 +98,37 @@ class DirtySyncTest {
         }
         assertThrows(DirtyTrackingException.class, () -> dev.start(many, P));
     }
+
+    @Test
+    void theBitmapSyncSetsTheSamePagesAsTheSetSync() throws Exception {
+        VfioListener l = viommu();
+        DmaLoggingDevice dev = new DmaLoggingDevice("0000:00:05.0", l.container());
+        dev.start(List.of(new DmaLoggingDevice.Range(0, 1L << 39)), P);
+        dev.write(0x10010, 0x20);
+        dev.write(0x10ff0, 0x20);
+        dev.write(0x203000, 0x1800);
+        RamDirtyBitmap bm = new RamDirtyBitmap(0xc000_0000L);
+        assertEquals(4, DirtySync.sync(l.container(), dev, DirtySync.Source.DEVICE, RAM, bm), "IOVA pages seen");
+        assertEquals(new TreeSet<>(List.of(0x7654_3000L / P, (0x8000_0000L + 0x2345_6000L) / P, 0x0040_3000L / P,
+                0x0040_4000L / P)), bm.pages());
+        assertTrue(bm.get(0x0040_3000L / P));
+        assertEquals(4, bm.cardinality());
+        // the container source: every mapped page, ORed into the same bitmap
+        l.container().startDirtyTracking();
+        DirtySync.sync(l.container(), null, DirtySync.Source.CONTAINER, RAM, bm);
+        assertEquals(DirtySync.sync(l.container(), null, DirtySync.Source.CONTAINER, RAM), bm.pages());
+    }
+
+    @Test
+    void aLargeDevicePageDirtiesEveryRamPageUnderIt() throws Exception {
+        VfioListener l = new VfioListener("d", new VfioContainer(), RAM, true);
+        l.addAllRam();
+        DmaLoggingDevice dev = new DmaLoggingDevice("d", l.container());
+        dev.start(List.of(new DmaLoggingDevice.Range(0, 0x8000_0000L)), 0x200000);
+        dev.write(0x0060_1234L, 1);
+        RamDirtyBitmap bm = new RamDirtyBitmap(0);
+        DirtySync.sync(l.container(), dev, DirtySync.Source.DEVICE, RAM, bm);
+        assertEquals(512, bm.cardinality());
+        assertEquals(0x0060_0000L / P, bm.nextSet(0));
+    }
 }
