@@ -120,14 +120,20 @@ final class MemoryCommands {
             }
         }
 
-        void cleanup() throws IOException {
-            if (spill != null) {
+        /** Removes the spill directory of a mapped backing; a failure is reported, not thrown. */
+        void cleanup() {
+            if (spill == null) {
+                return;
+            }
+            try {
                 try (var s = Files.list(spill)) {
                     for (Path p : (Iterable<Path>) s::iterator) {
                         Files.deleteIfExists(p);
                     }
                 }
                 Files.deleteIfExists(spill);
+            } catch (IOException e) {
+                System.err.println("qmig: could not remove " + spill + ": " + e);
             }
         }
     }
@@ -209,11 +215,7 @@ final class MemoryCommands {
             } catch (IOException | IllegalArgumentException e) {
                 return fail(load, e);
             } finally {
-                try {
-                    load.cleanup();
-                } catch (IOException e) {
-                    System.err.println("qmig: could not remove " + load.spill + ": " + e);
-                }
+                load.cleanup();
             }
         }
 
@@ -297,11 +299,7 @@ final class MemoryCommands {
             } catch (IOException | IllegalArgumentException e) {
                 return fail(load, e);
             } finally {
-                try {
-                    load.cleanup();
-                } catch (IOException e) {
-                    System.err.println("qmig: could not remove " + load.spill + ": " + e);
-                }
+                load.cleanup();
             }
         }
     }
@@ -334,11 +332,7 @@ final class MemoryCommands {
             } catch (IOException | IllegalArgumentException e) {
                 return fail(load, e);
             } finally {
-                try {
-                    load.cleanup();
-                } catch (IOException e) {
-                    System.err.println("qmig: could not remove " + load.spill + ": " + e);
-                }
+                load.cleanup();
             }
         }
     }
