@@ -86,6 +86,16 @@ EOF
 
 qmp() { "$PY" "$LAB_DIR/qmp.py" "$@"; }
 
+params_json() {    # params_json K=V... -> {"K": V, ...} for migrate-set-parameters (integers stay numbers)
+    "$PY" -c '
+import json, sys
+d = {}
+for p in sys.argv[1:]:
+    k, v = p.split("=", 1)
+    d[k] = int(v) if v.lstrip("-").isdigit() else v
+print(json.dumps(d))' "$@"
+}
+
 size_to_bytes() { # 64M / 1G / 4096 -> bytes
     "$PY" -c '
 import sys

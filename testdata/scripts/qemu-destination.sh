@@ -84,13 +84,7 @@ import json, sys
 print(json.dumps({"capabilities": [{"capability": c.split("=")[0], "state": c.split("=")[1] in ("on", "true")} for c in sys.argv[1:]]}))' "${CAPS[@]}")" >/dev/null
     fi
     if [ ${#PARAMS[@]} -gt 0 ]; then
-        qmp "$T/qmp.sock" cmd migrate-set-parameters "$("$PY" -c '
-import json, sys
-d = {}
-for p in sys.argv[1:]:
-    k, v = p.split("=", 1)
-    d[k] = int(v) if v.lstrip("-").isdigit() else v
-print(json.dumps(d))' "${PARAMS[@]}")" >/dev/null
+        qmp "$T/qmp.sock" cmd migrate-set-parameters "$(params_json "${PARAMS[@]}")" >/dev/null
     fi
     qmp "$T/qmp.sock" cmd migrate-incoming "{\"uri\": \"$INCOMING\"}" >/dev/null
 fi

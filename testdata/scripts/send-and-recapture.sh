@@ -86,13 +86,7 @@ if [ ${#CAPS[@]} -gt 0 ]; then
     qmp "$T/qmp.sock" cmd migrate-set-capabilities "$(caps_json as-given "${CAPS[@]}")" >/dev/null
 fi
 if [ ${#PARAMS[@]} -gt 0 ]; then
-    qmp "$T/qmp.sock" cmd migrate-set-parameters "$("$PY" -c '
-import json, sys
-d = {}
-for p in sys.argv[1:]:
-    k, v = p.split("=", 1)
-    d[k] = int(v) if v.lstrip("-").isdigit() else v
-print(json.dumps(d))' "${PARAMS[@]}")" >/dev/null
+    qmp "$T/qmp.sock" cmd migrate-set-parameters "$(params_json "${PARAMS[@]}")" >/dev/null
 fi
 qmp "$T/qmp.sock" cmd migrate-incoming "{\"uri\": \"$INCOMING\"}" >/dev/null
 wait_port "$PORT" 30 || { cat "$T/stderr" >&2; echo "QEMU is not listening on $INCOMING" >&2; finish 2; }
