@@ -100,4 +100,15 @@ class ReceiverQemuTest {
         });
         live(dir, ReceiverConfig.loopback(0).withMultifd(2), "--cap", "multifd=on", "--param", "multifd-channels=2");
     }
+
+    @Test
+    @Timeout(300)
+    void multifdTwoChannelsZstd(@TempDir Path dir) throws Exception {
+        CHECK.set(rep -> {
+            assertEquals(2, rep.multifd(), rep::toText);
+            assertTrue(rep.ram().multifdPages() > 0, rep::toText);
+        });
+        live(dir, ReceiverConfig.loopback(0).withMultifd(2), "--cap", "multifd=on", "--param", "multifd-channels=2",
+                "--param", "multifd-compression=zstd");
+    }
 }
