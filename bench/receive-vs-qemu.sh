@@ -7,7 +7,11 @@
 #   b) ./qmig receive,
 # single channel and multifd 2, RUNS times each, interleaved. Prints per run QEMU's own figures
 # from the source's query-migrate (total-time, downtime) and, for qmig, its report's first byte to
-# EOF and total; then the means and the ratios qmig / QEMU (target: <= 1.0).
+# EOF and total; then the means and the ratios qmig / QEMU (target: <= 1.0). The ratios compare
+# the source's total-time and downtime, the same clock for both destinations; qmig's own "total"
+# also counts the report's SHA-256 digests of every RAM block after EOF (seconds for 1 GiB), which
+# the source never waits for. On a 2-core machine the source, the destination and the digests
+# share the CPUs: run-to-run spread is large, use --runs 5 or more before reading the ratios.
 #
 # Usage: bench/receive-vs-qemu.sh [--runs N] [--size SIZE] [--build]
 #   --runs N    runs per target and mode (default 3)
