@@ -29,7 +29,7 @@ import qmig.tools.send.Sender;
  */
 class ReceiverBadInputTest {
 
-    private static Socket connect(Receiver r) throws IOException {
+    static Socket connect(Receiver r) throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", r.port()), 5000);
         s.setSoTimeout(10_000);
@@ -37,7 +37,7 @@ class ReceiverBadInputTest {
     }
 
     /** Waits until the peer closed the socket (read returns -1 or resets). */
-    private static void assertClosedByPeer(Socket s) {
+    static void assertClosedByPeer(Socket s) {
         try {
             byte[] b = new byte[256];
             while (s.getInputStream().read(b) >= 0) {
@@ -48,7 +48,7 @@ class ReceiverBadInputTest {
         }
     }
 
-    private static void awaitRejection(Receiver r, Predicate<Receiver.Rejection> p) throws Exception {
+    static void awaitRejection(Receiver r, Predicate<Receiver.Rejection> p) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < end) {
             if (r.rejections().stream().anyMatch(p)) {

@@ -25,7 +25,7 @@ class ReceiverQemuTest {
     private static final String SCENARIO = "q35-viommu";
 
     /** Runs capture-stream.sh with {@code args}; returns its exit status, output in {@code log}. */
-    private static int script(Path log, long seconds, List<String> args) throws IOException, InterruptedException {
+    static int script(Path log, long seconds, List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("bash", RepoPaths.script("capture-stream.sh").toString()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -66,7 +66,7 @@ class ReceiverQemuTest {
     private static final ThreadLocal<java.util.function.Consumer<ReceiveReport>> CHECK =
             ThreadLocal.withInitial(() -> r -> { });
 
-    private static String read(Path p) {
+    static String read(Path p) {
         try {
             return Files.readString(p);
         } catch (IOException e) {
@@ -99,5 +99,16 @@ class ReceiverQemuTest {
             assertTrue(rep.ram().multifdPages() > 0, rep::toText);
         });
         live(dir, ReceiverConfig.loopback(0).withMultifd(2), "--cap", "multifd=on", "--param", "multifd-channels=2");
+    }
+
+    @Test
+    @Timeout(300)
+    void multifdTwoChannelsZstd(@TempDir Path dir) throws Exception {
+        CHECK.set(rep -> {
+            assertEquals(2, rep.multifd(), rep::toText);
+            assertTrue(rep.ram().multifdPages() > 0, rep::toText);
+        });
+        live(dir, ReceiverConfig.loopback(0).withMultifd(2), "--cap", "multifd=on", "--param", "multifd-channels=2",
+                "--param", "multifd-compression=zstd");
     }
 }
