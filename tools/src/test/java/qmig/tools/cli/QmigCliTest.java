@@ -174,4 +174,12 @@ class QmigCliTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("no iommu-intel section"), r.err());
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(180)
+    void demoSendsTheBundledCaptureIntoTheReceiverAndPrintsTheMappingsOf0001() {
+        Run r = run("demo");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("vfio 00:01.0: 322 mappings at 0xffebd000-0xffffffff"), r.out());
+    }
 }
