@@ -26,6 +26,7 @@ final class BytePipe extends InputStream {
     private IOException failure;
     private boolean paused;
     private long total;
+    private int waiting;
 
     BytePipe(long high, Runnable onDrained) {
         this.high = high;
@@ -63,6 +64,11 @@ final class BytePipe extends InputStream {
         notifyAll();
     }
 
+    /** The reader is blocked on an empty pipe that has not ended: it waits for the peer. */
+    synchronized boolean starving() {
+        return waiting > 0 && !eof && head == null && chunks.isEmpty();
+    }
+
     /** Bytes offered so far. */
     synchronized long total() {
         return total;
@@ -93,7 +99,12 @@ final class BytePipe extends InputStream {
                     return -1;
                 }
                 try {
-                    wait();
+                    waiting++;
+                    try {
+                        wait();
+                    } finally {
+                        waiting--;
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted while waiting for migration bytes");

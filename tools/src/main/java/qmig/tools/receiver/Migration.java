@@ -160,6 +160,10 @@ final class Migration {
     }
 
     void channelFailed(MultifdChannel c, IOException e) {
+        ReceiveError idle = ReceiveError.find(e, ReceiveError.Kind.IDLE_TIMEOUT);
+        if (failure == null && idle != null) {
+            failure = new ReceiveError(ReceiveError.Kind.IDLE_TIMEOUT, "migration " + id + ": " + idle.getMessage(), e);
+        }
         if (failure == null) {
             failure = new ReceiveError(ReceiveError.Kind.BAD_STREAM, "multifd channel " + c.id() + ": " + e.getMessage(), e);
         }
@@ -271,6 +275,10 @@ final class Migration {
     private static ReceiveError classify(Exception e) {
         if (e instanceof ReceiveError r) {
             return r;
+        }
+        ReceiveError idle = ReceiveError.find(e, ReceiveError.Kind.IDLE_TIMEOUT);
+        if (idle != null) {
+            return idle;
         }
         if (e instanceof StreamFormatException.Truncated t) {
             return new ReceiveError(ReceiveError.Kind.CONNECTION, "the connection ended inside the stream: " + t.getMessage(), t);

@@ -5,6 +5,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Moves a routed connection's bytes into its {@link BytePipe}. Backpressure: when the pipe is
@@ -14,9 +17,62 @@ import java.io.IOException;
 final class PipeHandler extends ChannelInboundHandlerAdapter {
 
     private final BytePipe pipe;
+    private final long idleNanos;
+    private final String what;
+    private long lastActivity;
+    private ScheduledFuture<?> idleCheck;
 
     PipeHandler(BytePipe pipe) {
+        this(pipe, null, null);
+    }
+
+    /**
+     * @param idle null: no idle timeout; else a connection whose loader waits on an empty pipe for
+     *             this long with no bytes arriving is failed with {@link ReceiveError.Kind#IDLE_TIMEOUT} and closed
+     * @param what how the error names the connection ("main channel of migration 3", ...)
+     */
+    PipeHandler(BytePipe pipe, Duration idle, String what) {
         this.pipe = pipe;
+        this.idleNanos = idle == null ? 0 : idle.toNanos();
+        this.what = what;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (idleNanos <= 0) {
+            return;
+        }
+        lastActivity = System.nanoTime();
+        long tick = Math.max(TimeUnit.NANOSECONDS.toMillis(idleNanos) / 8, 20);
+        idleCheck = ctx.executor().scheduleAtFixedRate(() -> checkIdle(ctx), tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        stopIdleCheck();
+    }
+
+    private void stopIdleCheck() {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
+    }
+
+    /** Idle time counts only while the loader starves: backpressure and post-load work are not the peer's silence. */
+    private void checkIdle(ChannelHandlerContext ctx) {
+        long now = System.nanoTime();
+        if (!pipe.starving()) {
+            lastActivity = now;
+            return;
+        }
+        if (now - lastActivity < idleNanos) {
+            return;
+        }
+        stopIdleCheck();
+        pipe.fail(new ReceiveError(ReceiveError.Kind.IDLE_TIMEOUT, what + ": no bytes for "
+                + TimeUnit.NANOSECONDS.toMillis(idleNanos) + " ms (--idle-timeout) after " + pipe.total() + " bytes"));
+        ctx.close();
     }
 
     /** The callback a pipe for {@code ch} is built with. */
@@ -32,6 +88,7 @@ final class PipeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
+        lastActivity = System.nanoTime();
         try {
             byte[] b = new byte[buf.readableBytes()];
             buf.readBytes(b);
@@ -45,6 +102,7 @@ final class PipeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        stopIdleCheck();
         pipe.finish();
         ctx.fireChannelInactive();
     }

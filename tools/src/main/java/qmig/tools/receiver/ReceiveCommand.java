@@ -50,6 +50,10 @@ public final class ReceiveCommand implements Callable<Integer> {
     @Option(names = "--multifd-channels", paramLabel = "N", description = "multifd channels per migration (default 0)")
     int multifd;
 
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+            description = "close a main or multifd connection that sends nothing for this long while loading (default 60)")
+    long idleSeconds = 60;
+
     @Option(names = "--count", paramLabel = "N", description = "exit after N migrations finished (default: run until killed)")
     int count;
 
@@ -66,6 +70,10 @@ public final class ReceiveCommand implements Callable<Integer> {
             System.err.println("qmig receive: " + listen + " is not a loopback address; add --allow-remote to listen there");
             return 64;
         }
+        if (idleSeconds < 1) {
+            System.err.println("qmig receive: --idle-timeout wants at least 1 second, got " + idleSeconds);
+            return 64;
+        }
         List<Bdf> devices = new ArrayList<>();
         for (String s : vfio) {
             devices.add(Bdf.parse(s));
@@ -78,7 +86,7 @@ public final class ReceiveCommand implements Callable<Integer> {
         }
         ReceiverConfig base = ReceiverConfig.loopback(addr.getPort());
         ReceiverConfig cfg = new ReceiverConfig(addr, devices, schemas, save, machine, maxMigrations, multifd,
-                base.pipeBytes(), base.sniffTimeout(), base.syncTimeout());
+                base.pipeBytes(), base.sniffTimeout(), base.syncTimeout(), java.time.Duration.ofSeconds(idleSeconds));
         CountDownLatch done = new CountDownLatch(count > 0 ? count : Integer.MAX_VALUE);
         try (Receiver r = Receiver.start(cfg, line -> System.err.println("qmig receive: " + line))) {
             r.onReport(rep -> {

@@ -30,6 +30,8 @@ public final class ReceiveError extends IOException {
         UNKNOWN_SECTION,
         /** The stream does not decode (StreamFormatException underneath). */
         BAD_STREAM,
+        /** A routed connection sent nothing for the idle timeout while its loader waited for bytes. */
+        IDLE_TIMEOUT,
         /** The connection closed or failed before the stream ended. */
         CONNECTION,
         /** The configuration names another machine type than {@code --machine}. */
@@ -48,6 +50,16 @@ public final class ReceiveError extends IOException {
     public ReceiveError(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
+    }
+
+    /** The first ReceiveError of {@code kind} in {@code t}'s cause chain, or null. */
+    static ReceiveError find(Throwable t, Kind kind) {
+        for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof ReceiveError r && r.kind == kind) {
+                return r;
+            }
+        }
+        return null;
     }
 
     public Kind kind() {

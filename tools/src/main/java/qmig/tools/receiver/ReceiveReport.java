@@ -42,8 +42,15 @@ public record ReceiveReport(int id, String remote, boolean completed, ReceiveErr
                                int presentContexts, List<String> warnings) {
     }
 
-    /** One VFIO device: mapping count, IOVA range (inclusive), bytes mapped. */
-    public record VfioDevice(String bdf, boolean viaIommu, int mappings, long minIova, long maxIova, long bytes) {
+    /**
+     * One VFIO device's container after post-load: mapping count, IOVA range (inclusive), bytes
+     * mapped, unmaps of 0 bytes, and the refused or failed container operations.
+     */
+    public record VfioDevice(String bdf, boolean viaIommu, int mappings, long minIova, long maxIova, long bytes,
+                             long zeroByteUnmaps, List<String> problems) {
+        public VfioDevice {
+            problems = List.copyOf(problems);
+        }
     }
 
     /**
@@ -88,6 +95,12 @@ public record ReceiveReport(int id, String remote, boolean completed, ReceiveErr
             b.append(String.format(Locale.ROOT, "  vfio %s: %d mappings%s, %d bytes%s%n", v.bdf(), v.mappings(),
                     v.mappings() == 0 ? "" : String.format(Locale.ROOT, " at 0x%x-0x%x", v.minIova(), v.maxIova()),
                     v.bytes(), v.viaIommu() ? " (vIOMMU replay)" : " (guest RAM 1:1)"));
+            if (v.zeroByteUnmaps() > 0) {
+                b.append(String.format(Locale.ROOT, "    %d zero-byte unmaps%n", v.zeroByteUnmaps()));
+            }
+            for (String p : v.problems()) {
+                b.append("    problem: ").append(p).append(System.lineSeparator());
+            }
         }
         if (timings != null) {
             b.append(String.format(Locale.ROOT,
@@ -146,7 +159,12 @@ public record ReceiveReport(int id, String remote, boolean completed, ReceiveErr
                     .append(v.viaIommu()).append(", \"mappings\": ").append(v.mappings())
                     .append(", \"min_iova\": ").append(str(v.mappings() == 0 ? null : "0x" + Long.toHexString(v.minIova())))
                     .append(", \"max_iova\": ").append(str(v.mappings() == 0 ? null : "0x" + Long.toHexString(v.maxIova())))
-                    .append(", \"bytes\": ").append(v.bytes()).append('}');
+                    .append(", \"bytes\": ").append(v.bytes())
+                    .append(", \"zero_byte_unmaps\": ").append(v.zeroByteUnmaps()).append(", \"problems\": [");
+            for (int j = 0; j < v.problems().size(); j++) {
+                b.append(j == 0 ? "" : ", ").append(str(v.problems().get(j)));
+            }
+            b.append("]}");
         }
         b.append("]");
         if (timings != null) {

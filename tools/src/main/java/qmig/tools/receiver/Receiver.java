@@ -131,7 +131,8 @@ public final class Receiver implements AutoCloseable {
             BytePipe pipe = new BytePipe(config.pipeBytes(), PipeHandler.resumer(holder));
             m = new Migration(nextId++, String.valueOf(ch.remoteAddress()), config, pipe, new NettyReturnPath(ch), this);
             active.add(m);
-            ctx.pipeline().addLast("main", new PipeHandler(pipe));
+            ctx.pipeline().addLast("main", new PipeHandler(pipe, config.idleTimeout(),
+                    "main channel of migration " + m.id()));
         }
         log.accept("migration " + m.id() + ": main channel from " + ch.remoteAddress());
         ctx.pipeline().remove(ctx.handler());
@@ -144,7 +145,8 @@ public final class Receiver implements AutoCloseable {
         BytePipe pipe = new BytePipe(config.pipeBytes(), PipeHandler.resumer(holder));
         MultifdChannel c = new MultifdChannel(init, pipe);
         ch.config().setAutoRead(false);
-        ctx.pipeline().addLast("multifd", new PipeHandler(pipe));
+        ctx.pipeline().addLast("multifd", new PipeHandler(pipe, config.idleTimeout(),
+                "multifd channel " + init.id()));
         ctx.pipeline().remove(ctx.handler());
         match(ch, c, System.nanoTime() + config.sniffTimeout().toNanos());
     }

@@ -21,10 +21,11 @@ import qmig.viommu.vtd.Bdf;
  * @param pipeBytes       bytes queued per connection before reading pauses (backpressure)
  * @param sniffTimeout    how long a new connection may take to send its first bytes
  * @param syncTimeout     how long a sync point waits for the multifd channels
+ * @param idleTimeout     how long a routed (main or multifd) connection may send nothing while its loader waits
  */
 public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
                              String machine, int maxMigrations, int multifdChannels, int pipeBytes,
-                             Duration sniffTimeout, Duration syncTimeout) {
+                             Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout) {
 
     public ReceiverConfig {
         Objects.requireNonNull(listen, "listen");
@@ -36,49 +37,58 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
         if (multifdChannels < 0 || multifdChannels > 255) {
             throw new IllegalArgumentException("multifdChannels 0..255, got " + multifdChannels);
         }
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idleTimeout must be positive, got " + idleTimeout);
+        }
         if (pipeBytes < 65536) {
             throw new IllegalArgumentException("pipeBytes at least 64 KiB, got " + pipeBytes);
         }
     }
 
-    /** 127.0.0.1 on {@code port} (0: any free port), 4 migrations, no multifd, 8 MiB per pipe. */
+    /** 127.0.0.1 on {@code port} (0: any free port), 4 migrations, no multifd, 8 MiB per pipe, 60 s idle timeout. */
     public static ReceiverConfig loopback(int port) {
         return new ReceiverConfig(new InetSocketAddress("127.0.0.1", port), List.of(), List.of(), null, null, 4, 0,
-                8 << 20, Duration.ofSeconds(10), Duration.ofSeconds(60));
+                8 << 20, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(60));
     }
 
     public ReceiverConfig withVfio(List<Bdf> devices) {
         return new ReceiverConfig(listen, devices, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout);
+                sniffTimeout, syncTimeout, idleTimeout);
     }
 
     public ReceiverConfig withSchemas(List<DescriptionSource> s) {
         return new ReceiverConfig(listen, vfio, s, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout);
+                sniffTimeout, syncTimeout, idleTimeout);
     }
 
     public ReceiverConfig withSave(Path file) {
         return new ReceiverConfig(listen, vfio, schemas, file, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout);
+                sniffTimeout, syncTimeout, idleTimeout);
     }
 
     public ReceiverConfig withMachine(String m) {
         return new ReceiverConfig(listen, vfio, schemas, save, m, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout);
+                sniffTimeout, syncTimeout, idleTimeout);
     }
 
     public ReceiverConfig withMaxMigrations(int n) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, n, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout);
+                sniffTimeout, syncTimeout, idleTimeout);
     }
 
     public ReceiverConfig withMultifd(int channels) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, channels, pipeBytes,
-                sniffTimeout, syncTimeout);
+                sniffTimeout, syncTimeout, idleTimeout);
     }
 
     public ReceiverConfig withTimeouts(Duration sniff, Duration sync) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniff, sync);
+                sniff, sync, idleTimeout);
+    }
+
+    public ReceiverConfig withIdle(Duration idle) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout, idle);
     }
 }
