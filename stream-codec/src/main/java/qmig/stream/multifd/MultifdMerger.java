@@ -9,6 +9,7 @@ import java.util.Objects;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.grammar.StreamReader;
 import qmig.stream.ram.BlockInfo;
+import qmig.stream.ram.ForwardingPageSink;
 import qmig.stream.ram.PageSink;
 import qmig.stream.wire.StreamFormatException;
 import qmig.stream.wire.WireReader;
@@ -97,7 +98,7 @@ public final class MultifdMerger {
     }
 
     private Summary run(WireReader main, ReaderOptions options) throws IOException {
-        StreamReader reader = new StreamReader(main, options.withPages(new EpochSink(), false));
+        StreamReader reader = new StreamReader(main, options.withPages(new EpochSink(out), false));
         reader.readHeader();
         while (reader.next() != null) {
             // records are consumed for their pages; EpochSink does the merging
@@ -145,10 +146,9 @@ public final class MultifdMerger {
     }
 
     /** Passes main-channel pages through and turns sync points into channel drains. */
-    private final class EpochSink implements PageSink {
-        @Override
-        public boolean wantsContent() {
-            return out.wantsContent();
+    private final class EpochSink extends ForwardingPageSink {
+        EpochSink(PageSink out) {
+            super(out);
         }
 
         @Override
@@ -161,26 +161,6 @@ public final class MultifdMerger {
                 r.setBlocks(view);
             }
             out.memSize(list);
-        }
-
-        @Override
-        public void zero(String block, long offset, int fill) throws IOException {
-            out.zero(block, offset, fill);
-        }
-
-        @Override
-        public void page(String block, long offset, byte[] src, int srcOff) throws IOException {
-            out.page(block, offset, src, srcOff);
-        }
-
-        @Override
-        public void xbzrle(String block, long offset, byte[] encoded, int off, int len) throws IOException {
-            out.xbzrle(block, offset, encoded, off, len);
-        }
-
-        @Override
-        public void compressed(String block, long offset, byte[] zlib, int off, int len) throws IOException {
-            out.compressed(block, offset, zlib, off, len);
         }
 
         @Override

@@ -28,6 +28,7 @@ import qmig.stream.memory.BlockDigest;
 import qmig.stream.memory.GuestMemory;
 import qmig.stream.memory.RamLoader;
 import qmig.stream.ram.BlockInfo;
+import qmig.stream.ram.ForwardingPageSink;
 import qmig.stream.ram.PageSink;
 import qmig.stream.vmstate.DescriptionSource;
 import qmig.stream.wire.StreamFormatException;
@@ -483,11 +484,9 @@ final class Migration {
     }
 
     /** Main-channel pages; MEM_SIZE opens the blocks to the channels, each EOS is a sync point. */
-    private final class EpochSink implements PageSink {
-        private final PageSink out;
-
+    private final class EpochSink extends ForwardingPageSink {
         EpochSink(PageSink out) {
-            this.out = out;
+            super(out);
         }
 
         @Override
@@ -499,26 +498,6 @@ final class Migration {
             }
             blockLengths = Map.copyOf(m);
             blocksAnnounced.countDown();
-        }
-
-        @Override
-        public void zero(String block, long offset, int fill) throws IOException {
-            out.zero(block, offset, fill);
-        }
-
-        @Override
-        public void page(String block, long offset, byte[] src, int srcOff) throws IOException {
-            out.page(block, offset, src, srcOff);
-        }
-
-        @Override
-        public void xbzrle(String block, long offset, byte[] encoded, int off, int len) throws IOException {
-            out.xbzrle(block, offset, encoded, off, len);
-        }
-
-        @Override
-        public void compressed(String block, long offset, byte[] zlib, int off, int len) throws IOException {
-            out.compressed(block, offset, zlib, off, len);
         }
 
         @Override
