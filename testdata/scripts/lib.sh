@@ -86,6 +86,33 @@ EOF
 
 qmp() { "$PY" "$LAB_DIR/qmp.py" "$@"; }
 
+await_incoming() { # wait for the incoming migration of QEMU $QPID (QMP at $T/qmp.sock, stderr in
+    # $T/stderr) for at most $TIMEOUT s. QEMU exits (exit(1) on a failed load) or query-migrate
+    # reaches completed/failed. Prints "RESULT ACCEPTED status=... vm=..." and returns, or prints
+    # "RESULT REJECTED ..." / "RESULT TIMEOUT ..." and calls the caller's `finish 1`. Sets STATUS.
+    local end RC VM
+    end=$(( $(date +%s) + TIMEOUT ))
+    STATUS=""
+    while :; do
+        if ! kill -0 "$QPID" 2>/dev/null; then
+            set +e; wait "$QPID"; RC=$?; set -e
+            echo "RESULT REJECTED exit=$RC"
+            sed 's/^/STDERR /' "$T/stderr"
+            finish 1
+        fi
+        STATUS=$(qmp "$T/qmp.sock" cmd query-migrate 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("status","none"))' 2>/dev/null || echo gone)
+        case "$STATUS" in
+        completed) break ;;
+        failed) echo "RESULT REJECTED status=failed"; sed 's/^/STDERR /' "$T/stderr"; finish 1 ;;
+        esac
+        [ "$(date +%s)" -lt "$end" ] || { echo "RESULT TIMEOUT status=$STATUS"; finish 1; }
+        sleep 0.05
+    done
+    VM=$(qmp "$T/qmp.sock" cmd query-status | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+    echo "RESULT ACCEPTED status=$STATUS vm=$VM"
+    if [ -s "$T/stderr" ]; then sed 's/^/STDERR /' "$T/stderr"; fi
+}
+
 params_json() {    # params_json K=V... -> {"K": V, ...} for migrate-set-parameters (integers stay numbers)
     "$PY" -c '
 import json, sys

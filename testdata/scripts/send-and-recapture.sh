@@ -99,25 +99,7 @@ fi
 
 # 1. the incoming migration: QEMU exits (exit(1) on a failed load) or
 #    query-migrate reaches completed/failed
-end=$(( $(date +%s) + TIMEOUT ))
-while :; do
-    if ! kill -0 "$QPID" 2>/dev/null; then
-        set +e; wait "$QPID"; RC=$?; set -e
-        echo "RESULT REJECTED exit=$RC"
-        sed 's/^/STDERR /' "$T/stderr"
-        finish 1
-    fi
-    STATUS=$(qmp "$T/qmp.sock" cmd query-migrate 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("status","none"))' 2>/dev/null || echo gone)
-    case "$STATUS" in
-    completed) break ;;
-    failed) echo "RESULT REJECTED status=failed"; sed 's/^/STDERR /' "$T/stderr"; finish 1 ;;
-    esac
-    [ "$(date +%s)" -lt "$end" ] || { echo "RESULT TIMEOUT status=$STATUS"; finish 1; }
-    sleep 0.05
-done
-VM=$(qmp "$T/qmp.sock" cmd query-status | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["status"])')
-echo "RESULT ACCEPTED status=$STATUS vm=$VM"
-[ -s "$T/stderr" ] && sed 's/^/STDERR /' "$T/stderr"
+await_incoming
 
 # 2. the recapture: the incoming capabilities off (multifd refuses exec:,
 #    compress would recompress), the outgoing ones on; the guest never ran
