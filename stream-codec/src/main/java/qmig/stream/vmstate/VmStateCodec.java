@@ -45,9 +45,31 @@ public final class VmStateCodec {
     private static final int END = 0x00;
 
     private final Limits limits;
+    /** Told where each scalar element starts while saving; null when nobody asks. */
+    private final LeafListener leaves;
+
+    /** Where a scalar element (a codec's value, a NULL marker, a gtree's be64 key) is written. */
+    @FunctionalInterface
+    public interface LeafListener {
+        void leaf(long position, VmStateValue value);
+    }
 
     public VmStateCodec(Limits limits) {
+        this(limits, null);
+    }
+
+    private VmStateCodec(Limits limits, LeafListener leaves) {
         this.limits = limits;
+        this.leaves = leaves;
+    }
+
+    /**
+     * Saves {@code value} and tells {@code listener} the offset (from the start of the written
+     * bytes) and value of every scalar element, in wire order: how a field read from a stream is
+     * located again (a loaded value saves to the bytes it was loaded from).
+     */
+    public static byte[] saveLocating(VmStateDescription d, int version, Struct value, LeafListener listener) {
+        return new VmStateCodec(Limits.DEFAULT, listener).saveToBytes(d, version, value);
     }
 
     public VmStateCodec() {
@@ -413,6 +435,9 @@ public final class VmStateCodec {
 
     private void saveElement(WireWriter w, Field fd, VmStateValue value, long size, Frame frame, int depth)
             throws IOException {
+        if (leaves != null && (fd.kind() == Field.Kind.SCALAR || value instanceof NullMarker && fd.arrayOfPointer())) {
+            leaves.leaf(w.position(), value);
+        }
         if (value instanceof NullMarker && fd.arrayOfPointer()) {
             w.u8(Codecs.NULLPTR_MARKER);
             return;
@@ -434,6 +459,9 @@ public final class VmStateCodec {
                 for (TreeNode node : t.nodes()) {
                     w.u8(MORE);
                     if (fd.keyNested() == null) {
+                        if (leaves != null) {
+                            leaves.leaf(w.position(), node.key());
+                        }
                         Codecs.writeInt(w, Codecs.cast(node.key(), Int.class), 8);
                     } else {
                         saveStruct(w, fd.keyNested(), fd.effectiveNestedVersion(),
