@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Read, check and write QEMU 7.2 live-migration streams.",
         subcommands = {InspectCommand.class, DumpCommand.class, IommuCommands.Iommu.class, IommuCommands.Translate.class,
             IommuCommands.IrteCommand.class, MemoryCommands.ExtractRam.class, MemoryCommands.Read.class,
-            MemoryCommands.Digest.class, VfioCommands.Vfio.class, VfioCommands.Blockers.class,
+            MemoryCommands.Digest.class, DiffCommand.class, VfioCommands.Vfio.class, VfioCommands.Blockers.class,
             qmig.tools.receiver.ReceiveCommand.class, qmig.tools.send.SendCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class})
 public final class Qmig implements Runnable {
