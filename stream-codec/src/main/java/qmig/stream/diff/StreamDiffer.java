@@ -21,12 +21,15 @@ import qmig.stream.grammar.RamPayload;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.grammar.SectionHeader;
 import qmig.stream.grammar.SectionPayload;
+import qmig.stream.grammar.StreamHeader;
+import qmig.stream.grammar.StreamReader;
 import qmig.stream.grammar.StreamRecord;
 import qmig.stream.grammar.VmStatePayload;
 import qmig.stream.memory.GuestMemory;
 import qmig.stream.memory.MemoryOptions;
 import qmig.stream.memory.RamLoader;
 import qmig.stream.vmstate.VmStateValue;
+import qmig.stream.wire.WireReader;
 
 /**
  * Compares two streams. Each is read once into a {@link Side} (its records without page bytes,
@@ -41,10 +44,21 @@ public final class StreamDiffer {
     private StreamDiffer() {
     }
 
-    /** Opens a stream afresh with the given options and reads it to the end. */
+    /** Opens a stream afresh with the given options and hands its reader over. */
     @FunctionalInterface
     public interface StreamSource {
-        MigrationStream read(ReaderOptions options) throws IOException;
+        void read(ReaderOptions options, ReaderUse use) throws IOException;
+    }
+
+    /** Reads a stream from its header. */
+    @FunctionalInterface
+    public interface ReaderUse {
+        void accept(StreamReader reader) throws IOException;
+    }
+
+    /** A stream in memory. */
+    public static StreamSource of(byte[] stream) {
+        return (o, use) -> use.accept(new StreamReader(WireReader.of(stream), o));
     }
 
     /** One stream, read: records (page bytes dropped) and the final RAM as digests. */
@@ -58,15 +72,59 @@ public final class StreamDiffer {
      */
     public static Side read(StreamSource source, ReaderOptions base, long maxGuestBytes) throws IOException {
         try (PageDigests d = new PageDigests(maxGuestBytes)) {
-            MigrationStream s = source.read(base.withPages(d, false));
-            return new Side(s, d);
+            return new Side(readSlim(source, base.withPages(d, false)), d);
         } catch (PageDigests.NeedsContent e) {
             try (GuestMemory m = GuestMemory.create(MemoryOptions.heap().withMaxGuestBytes(maxGuestBytes));
                  RamLoader l = new RamLoader(m)) {
-                MigrationStream s = source.read(base.withPages(l, false));
+                MigrationStream s = readSlim(source, base.withPages(l, false));
                 return new Side(s, PageDigests.of(m));
             }
         }
+    }
+
+    /**
+     * Reads the whole stream as {@link MigrationStream#readAll} does, but keeps no RAM records
+     * (the sink has the pages): the records left are O(sections), not O(pages).
+     */
+    private static MigrationStream readSlim(StreamSource source, ReaderOptions options) throws IOException {
+        MigrationStream[] out = new MigrationStream[1];
+        source.read(options, r -> {
+            StreamHeader h = r.readHeader();
+            List<StreamRecord> records = new ArrayList<>();
+            for (StreamRecord rec; (rec = r.next()) != null; ) {
+                if (rec instanceof StreamRecord.Section sec && sec.payload() instanceof RamPayload) {
+                    rec = withPayload(rec, NO_RAM);
+                }
+                records.add(rec);
+            }
+            Map<Long, SectionPayload> resolved = r.resolveHeld();
+            for (int i = 0; i < records.size() && !resolved.isEmpty(); i++) {
+                SectionPayload p = resolved.get(records.get(i).offset());
+                if (p != null) {
+                    records.set(i, withPayload(records.get(i), p));
+                }
+            }
+            out[0] = new MigrationStream(h, records, Boolean.TRUE.equals(r.footers()));
+        });
+        if (out[0] == null) {
+            throw new IllegalStateException("the stream source did not read the stream");
+        }
+        return out[0];
+    }
+
+    private static final RamPayload NO_RAM = new RamPayload(List.of());
+
+    private static StreamRecord withPayload(StreamRecord r, SectionPayload p) {
+        if (r instanceof StreamRecord.SectionFull s) {
+            return new StreamRecord.SectionFull(s.offset(), s.header(), p, s.footer());
+        } else if (r instanceof StreamRecord.SectionStart s) {
+            return new StreamRecord.SectionStart(s.offset(), s.header(), p, s.footer());
+        } else if (r instanceof StreamRecord.SectionPart s) {
+            return new StreamRecord.SectionPart(s.offset(), s.header(), p, s.footer());
+        } else if (r instanceof StreamRecord.SectionEnd s) {
+            return new StreamRecord.SectionEnd(s.offset(), s.header(), p, s.footer());
+        }
+        return r;
     }
 
     /** Reads A, then B, and compares them. */

@@ -3,6 +3,7 @@ package qmig.stream.diff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -27,6 +28,7 @@ import qmig.stream.memory.RamEmitter;
 import qmig.stream.memory.RamLoader;
 import qmig.stream.vmstate.VmStateValue;
 import qmig.stream.wire.Limits;
+import qmig.stream.wire.StreamFormatException;
 import qmig.testdata.Captures;
 
 /** Issue 8: the stream-level diff on real captures and on streams re-encoded with known changes. */
@@ -42,7 +44,7 @@ class StreamDifferTest {
     }
 
     static StreamDiff diff(byte[] a, byte[] b) throws IOException {
-        return StreamDiffer.diff(o -> MigrationStream.read(a, o), o -> MigrationStream.read(b, o),
+        return StreamDiffer.diff(StreamDiffer.of(a), StreamDiffer.of(b),
                 ReaderOptions.defaults(), 100);
     }
 
@@ -175,6 +177,31 @@ class StreamDifferTest {
     }
 
     @Test
+    void aSectionMovedToTheEndIsTheOneReordered() throws IOException {
+        MigrationStream s = MigrationStream.read(plain, ReaderOptions.defaults());
+        List<StreamRecord> out = new ArrayList<>(s.records());
+        StreamRecord timer = out.stream().filter(r -> r instanceof StreamRecord.SectionFull f
+                && f.header().idstr().equals("timer")).findFirst().orElseThrow();
+        out.remove(timer);
+        int eof = out.indexOf(out.stream().filter(r -> r instanceof StreamRecord.Eof).findFirst().orElseThrow());
+        out.add(eof, timer);
+        StreamDiff d = diff(plain, new MigrationStream(s.header(), out, s.footers()).toBytes());
+        assertEquals(1, d.sections().reordered().size(), d.sections()::toString);
+        StreamDiff.Moved m = d.sections().reordered().get(0);
+        assertEquals("timer/0", m.a().key());
+        assertEquals(29, m.indexB(), "last of the 30 sections");
+        assertTrue(m.b().offset() > m.a().offset());
+        assertEquals(List.of(), d.fields(), "moved, not changed: fields are matched by section, not by place");
+        assertEquals(List.of(), d.sections().missingInB());
+    }
+
+    @Test
+    void aTruncatedStreamIsATypedError() {
+        byte[] cut = java.util.Arrays.copyOf(plain, plain.length / 2);
+        assertThrows(StreamFormatException.Truncated.class, () -> diff(plain, cut));
+    }
+
+    @Test
     void aConfigurationOnlyOnOneSideIsAMachineDifference() throws IOException {
         MigrationStream s = MigrationStream.read(plain, ReaderOptions.defaults());
         List<StreamRecord> out = new ArrayList<>(s.records());
@@ -186,7 +213,7 @@ class StreamDifferTest {
     }
 
     private static StreamDiffer.StreamSource src(byte[] b) {
-        return o -> MigrationStream.read(b, o);
+        return StreamDiffer.of(b);
     }
 
     private static List<String> keys(List<SectionRef> refs) {

@@ -19,7 +19,6 @@ import qmig.stream.diff.StreamDiff.FieldDiff;
 import qmig.stream.diff.StreamDiff.PageRange;
 import qmig.stream.diff.StreamDiff.SectionRef;
 import qmig.stream.diff.StreamDiffer;
-import qmig.stream.grammar.MigrationStream;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.json.Json;
 import qmig.stream.json.JsonValue;
@@ -117,9 +116,9 @@ final class DiffCommand implements Callable<Integer> {
     }
 
     private static StreamDiffer.StreamSource source(Path file) {
-        return o -> {
+        return (o, use) -> {
             try (StreamInput in = new StreamInput(file, o)) {
-                return MigrationStream.readAll(in.reader);
+                use.accept(in.reader);
             }
         };
     }
