@@ -76,15 +76,36 @@ final class DiffCommand implements Callable<Integer> {
             System.err.println("qmig: " + e.getMessage());
             return Qmig.EXIT_USAGE;
         }
+        // B is read on a second thread while A is read here: the two sides share nothing
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "qmig-diff-b");
+            t.setDaemon(true);
+            return t;
+        });
         StreamDiffer.Side sa;
         StreamDiffer.Side sb;
-        Path at = a;
         try {
-            sa = StreamDiffer.read(source(a), options, MemoryOptions.DEFAULT_MAX_GUEST_BYTES);
-            at = b;
-            sb = StreamDiffer.read(source(b), options, MemoryOptions.DEFAULT_MAX_GUEST_BYTES);
-        } catch (IOException e) {
-            return StreamInput.fail(at, e);
+            java.util.concurrent.Future<StreamDiffer.Side> fb = pool.submit(
+                    () -> StreamDiffer.read(source(b), options, MemoryOptions.DEFAULT_MAX_GUEST_BYTES));
+            try {
+                sa = StreamDiffer.read(source(a), options, MemoryOptions.DEFAULT_MAX_GUEST_BYTES);
+            } catch (IOException e) {
+                fb.cancel(true);
+                return StreamInput.fail(a, e);
+            }
+            try {
+                sb = fb.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    return StreamInput.fail(b, io);
+                }
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Qmig.EXIT_IO;
+            }
+        } finally {
+            pool.shutdownNow();
         }
         StreamDiff d = StreamDiffer.diff(sa, sb, maxItems);
         IommuDiff iommu = null;
@@ -93,7 +114,7 @@ final class DiffCommand implements Callable<Integer> {
         sa = null;
         sb = null; // the records are no longer needed while the vIOMMUs load
         if (ia || ib) {
-            at = a;
+            Path at = a;
             try {
                 VtdReport ra = ia ? VtdReport.of(IommuCommands.load(a), true) : null;
                 at = b;
