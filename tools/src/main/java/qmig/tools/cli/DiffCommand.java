@@ -171,11 +171,10 @@ final class DiffCommand implements Callable<Integer> {
         list(out, "version changed", s.versionChanged(),
                 v -> v.a().key() + " " + v.a().version() + " -> " + v.b().version());
         out.printf("fields: %s%n", d.fields().isEmpty() ? "every common section is equal"
-                : d.fields().size() + " section" + (d.fields().size() == 1 ? "" : "s") + " differ");
+                : d.fields().size() + (d.fields().size() == 1 ? " section differs" : " sections differ"));
         limited(out, d.fields(), f -> "  " + f.section() + " " + f.path() + ": " + value(f.a()) + " vs " + value(f.b())
                 + offsets(f) + (f.further() > 0 ? " (+" + f.further() + " more)" : ""));
-        out.printf("ram: %s%n", d.ram().isEmpty() ? "equal" : d.ram().size() + " block" + (d.ram().size() == 1 ? "" : "s")
-                + " differ");
+        out.printf("ram: %s%n", d.ram().isEmpty() ? "equal" : d.ram().size() + (d.ram().size() == 1 ? " block differs" : " blocks differ"));
         for (BlockDiff bd : d.ram()) {
             out.println("  " + block(bd));
             List<String> rs = new ArrayList<>();
@@ -250,8 +249,8 @@ final class DiffCommand implements Callable<Integer> {
                     Math.max(bd.lengthA(), bd.lengthB()));
         }
         String size = bd.lengthA() == bd.lengthB() ? "" : String.format(", used_length 0x%x vs 0x%x", bd.lengthA(), bd.lengthB());
-        return String.format("%s: %d page%s differ in %d range%s%s", bd.idstr(), bd.differingPages(),
-                bd.differingPages() == 1 ? "" : "s", bd.runs(), bd.runs() == 1 ? "" : "s", size);
+        return String.format("%s: %d %s in %d range%s%s", bd.idstr(), bd.differingPages(),
+                bd.differingPages() == 1 ? "page differs" : "pages differ", bd.runs(), bd.runs() == 1 ? "" : "s", size);
     }
 
     private static String mapping(IommuDiff.Mapping m) {
