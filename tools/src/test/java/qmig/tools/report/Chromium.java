@@ -201,24 +201,48 @@ final class Chromium implements AutoCloseable {
 
     /** A left click as a user makes it: press and release at the centre of the element {@code selector} selects. */
     void click(String selector) throws IOException, InterruptedException {
-        eval("document.querySelector(" + quote(selector) + ").scrollIntoView({block:'center'})");
-        JsonValue box = eval("(() => { const r = document.querySelector(" + quote(selector) + ").getBoundingClientRect();"
-                + " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()");
-        String xy = "\"x\":" + num(get(box, "x")) + ",\"y\":" + num(get(box, "y"));
+        String xy = centre(selector);
         send("Input.dispatchMouseEvent", "{\"type\":\"mouseMoved\"," + xy + "}");
         send("Input.dispatchMouseEvent", "{\"type\":\"mousePressed\"," + xy + ",\"button\":\"left\",\"clickCount\":1}");
         send("Input.dispatchMouseEvent", "{\"type\":\"mouseReleased\"," + xy + ",\"button\":\"left\",\"clickCount\":1}");
     }
 
-    /** A PNG of the whole page (beyond the viewport). */
+    /** The element scrolled into view; its centre in viewport coordinates as {@code "x":..,"y":..}. */
+    private String centre(String selector) throws IOException, InterruptedException {
+        eval("document.querySelector(" + quote(selector) + ").scrollIntoView({block:'center'})");
+        JsonValue box = eval("(() => { const r = document.querySelector(" + quote(selector) + ").getBoundingClientRect();"
+                + " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()");
+        return "\"x\":" + num(get(box, "x")) + ",\"y\":" + num(get(box, "y"));
+    }
+
+    /** A PNG of the whole page (beyond the viewport), scrolled to the top first so sticky parts sit there. */
     byte[] screenshot() throws IOException, InterruptedException {
+        eval("window.scrollTo(0, 0)");
         JsonValue m = send("Page.getLayoutMetrics", null);
         JsonValue size = get(m, "cssContentSize") != null ? get(m, "cssContentSize") : get(m, "contentSize");
-        String clip = "{\"x\":0,\"y\":0,\"width\":" + num(get(size, "width")) + ",\"height\":"
-                + Math.min(16000, Double.parseDouble(num(get(size, "height")))) + ",\"scale\":1}";
+        return capture(0, 0, Double.parseDouble(num(get(size, "width"))),
+                Math.min(16000, Double.parseDouble(num(get(size, "height")))));
+    }
+
+    /** A PNG of the element {@code selector} selects. */
+    byte[] screenshot(String selector) throws IOException, InterruptedException {
+        JsonValue box = eval("(() => { const r = document.querySelector(" + quote(selector) + ").getBoundingClientRect();"
+                + " return {x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height}; })()");
+        return capture(Double.parseDouble(num(get(box, "x"))), Double.parseDouble(num(get(box, "y"))),
+                Double.parseDouble(num(get(box, "w"))), Math.min(16000, Double.parseDouble(num(get(box, "h")))));
+    }
+
+    private byte[] capture(double x, double y, double w, double h) throws IOException, InterruptedException {
+        String clip = String.format(java.util.Locale.ROOT, "{\"x\":%.1f,\"y\":%.1f,\"width\":%.1f,\"height\":%.1f,"
+                + "\"scale\":1}", x, y, w, h);
         JsonValue r = send("Page.captureScreenshot", "{\"format\":\"png\",\"captureBeyondViewport\":true,\"clip\":"
                 + clip + "}");
         return java.util.Base64.getDecoder().decode(str(r, "data"));
+    }
+
+    /** Moves the mouse to the centre of the element {@code selector} selects. */
+    void hover(String selector) throws IOException, InterruptedException {
+        send("Input.dispatchMouseEvent", "{\"type\":\"mouseMoved\"," + centre(selector) + "}");
     }
 
     /** What the browser printed (for failure messages). */

@@ -156,8 +156,15 @@ class ReportBrowserTest {
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
-    static void screenshot(Chromium b, String name) throws Exception {
-        byte[] png = b.screenshot();
+    /** The whole page, plus its overview, memory map and vIOMMU cards, as PNG artifacts. */
+    static void screenshots(Chromium b, String name) throws Exception {
+        save(b.screenshot(), name);
+        save(b.screenshot("#timeline"), name + "-timeline");
+        save(b.screenshot("#memory"), name + "-memory");
+        save(b.screenshot("#viommu"), name + "-viommu");
+    }
+
+    private static void save(byte[] png, String name) throws Exception {
         assertTrue(png.length > 8 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG");
         Files.createDirectories(ARTIFACTS);
         Files.write(ARTIFACTS.resolve(name + ".png"), png);
@@ -193,6 +200,11 @@ class ReportBrowserTest {
         assertEquals(2, b.evalLong(count("svg .sel[data-i=\"" + index + "\"]")), "both strips mark the selection");
         assertEquals(1, b.evalLong(count("tr.selected")));
 
+        // hovering a cell of the record strip shows its facts
+        b.hover("#tl-records rect.cell[data-i=\"" + index + "\"]");
+        assertEquals("false", b.evalString("String(document.getElementById('tip').hidden)"));
+        assertTrue(b.evalString("document.getElementById('tip').textContent").contains(clickIdstr));
+
         // a click on the record strip selects another record (the trailer is the last cell)
         b.click("#tl-records rect.cell[data-i=\"" + x.records() + "\"]");
         assertTrue(b.evalString("document.getElementById('details').textContent").contains("VMDESCRIPTION"));
@@ -222,7 +234,7 @@ class ReportBrowserTest {
             // the 4096-mapping devices are cut at the row cap, with a note saying how many more
             assertTrue(b.evalLong(count(".device p.more")) >= 1);
             assertTrue(b.evalString("document.querySelector('dd[data-key=viommu]').textContent").contains("legacy mode"));
-            screenshot(b, c.scenario());
+            screenshots(b, c.scenario());
             assertClean(b, html);
         }
     }
@@ -238,7 +250,7 @@ class ReportBrowserTest {
             assertTrue(b.evalString("document.getElementById('no-viommu').textContent").startsWith("No vIOMMU"));
             assertEquals(0, b.evalLong(count(".device")));
             assertEquals("pc-i440fx-7.2", b.evalString("document.querySelector('dd[data-key=machine]').textContent"));
-            screenshot(b, c.scenario());
+            screenshots(b, c.scenario());
             assertClean(b, html);
         }
     }
