@@ -46,6 +46,9 @@ final class ReportCommand implements Callable<Integer> {
                     + " (as extract-ram). Default: ${DEFAULT-VALUE}")
     String backing;
 
+    @Option(names = "--digests", description = "also compute each RAMBlock's SHA-256 (as qmig digest)")
+    boolean digests;
+
     @Mixin
     LimitOptions limitOptions = new LimitOptions();
 
@@ -86,7 +89,7 @@ final class ReportCommand implements Callable<Integer> {
                         new StreamReport.Fact("wrapper", "Wrapper", in.compression == Inputs.Compression.NONE
                                 ? "none (raw stream)" : in.compression.name().toLowerCase() + " compressed"));
                 StreamReport report = c.finish(String.valueOf(file.getFileName()), lead, memory, in.reader.machineType(),
-                        in.reader.footers());
+                        in.reader.footers(), digests);
                 page = HtmlReport.render(report);
                 undecoded = c.undecoded();
                 records = report.items().size();

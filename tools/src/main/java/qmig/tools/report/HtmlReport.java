@@ -264,7 +264,12 @@ public final class HtmlReport {
         for (BlockView b : r.blocks()) {
             sb.append("<div class=\"name\">").append(esc(b.idstr())).append("<small>")
                     .append(esc(size(b.usedLength()))).append(", ").append(b.contentPages()).append(" of ")
-                    .append(b.pages()).append(" pages with content</small></div>\n");
+                    .append(b.pages()).append(" pages with content");
+            if (b.sha256() != null) {
+                sb.append("<br><span class=\"sha\" title=\"SHA-256 of the block\">sha256 ").append(esc(b.sha256()))
+                        .append("</span>");
+            }
+            sb.append("</small></div>\n");
             sb.append("<svg class=\"blk\" data-block=\"").append(esc(b.idstr())).append("\" viewBox=\"0 0 ")
                     .append(W).append(' ').append(b.gpas().isEmpty() ? 22 : b.gpas().size() > 1 ? 50 : 38).append("\">");
             sb.append("<rect x=\"0\" y=\"2\" width=\"").append(W).append("\" height=\"18\" fill=\"#e8ecf1\" data-tip=\"")

@@ -1,6 +1,7 @@
 package qmig.tools.report;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import qmig.stream.grammar.StreamHeader;
 import qmig.stream.grammar.StreamRecord;
 import qmig.stream.grammar.VmStatePayload;
 import qmig.stream.json.JsonValue;
+import qmig.stream.memory.BlockDigest;
 import qmig.stream.memory.GuestMemory;
 import qmig.stream.memory.PhysicalMap;
 import qmig.stream.memory.RamBlockImage;
@@ -202,9 +204,11 @@ public final class ReportCollector {
      * The report: the records gathered, the blocks of {@code memory} binned by zero/content
      * pages, the pc/q35 map of {@code machineType}, and the vIOMMU replay over that memory.
      *
-     * @param lead facts to show first (file, sizes on disk, wrapper)
+     * @param lead    facts to show first (file, sizes on disk, wrapper)
+     * @param digests whether to compute each block's SHA-256 (as {@code qmig digest})
      */
-    public StreamReport finish(String title, List<Fact> lead, GuestMemory memory, String machineType, Boolean footers) {
+    public StreamReport finish(String title, List<Fact> lead, GuestMemory memory, String machineType, Boolean footers,
+                               boolean digests) {
         List<Fact> facts = new ArrayList<>(lead);
         facts.add(new Fact("stream-bytes", "Stream length", bytes(end)));
         facts.add(new Fact("version", "Stream version", header == null ? "?" : Integer.toString(header.version())));
@@ -237,6 +241,12 @@ public final class ReportCollector {
                 mapNote = e.getMessage();
             }
         }
+        Map<String, String> sha = new java.util.HashMap<>();
+        if (digests) {
+            for (BlockDigest d : BlockDigest.of(memory, EnumSet.of(BlockDigest.Algorithm.SHA256))) {
+                sha.put(d.idstr(), d.hex().get(BlockDigest.Algorithm.SHA256));
+            }
+        }
         for (RamBlockImage b : memory.blocks()) {
             List<Placement> at = new ArrayList<>();
             if (map != null) {
@@ -251,7 +261,8 @@ public final class ReportCollector {
             int[] bins = bins(b, 0, b.usedLength(), binPages);
             guest += b.usedLength();
             content += b.nonZeroPages();
-            blocks.add(new BlockView(b.idstr(), b.usedLength(), pages, b.nonZeroPages(), binPages, bins, at));
+            blocks.add(new BlockView(b.idstr(), b.usedLength(), pages, b.nonZeroPages(), binPages, bins, at,
+                    sha.get(b.idstr())));
         }
         if (map != null) {
             for (PhysicalMap.Range r : map.ranges()) {

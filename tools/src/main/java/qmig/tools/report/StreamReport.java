@@ -60,9 +60,10 @@ public record StreamReport(String title, List<Fact> facts, List<Item> items, lon
      * how many pages of bin {@code i} carry content (the others are zero).
      *
      * @param gpas   where parts of the block appear in guest-physical space (block offset, GPA, name)
+     * @param sha256 the block's SHA-256 ({@code qmig digest}), or null when not asked for
      */
     public record BlockView(String idstr, long usedLength, long pages, long contentPages, long binPages,
-                            int[] content, List<Placement> gpas) {
+                            int[] content, List<Placement> gpas, String sha256) {
         public BlockView {
             content = content.clone();
             gpas = List.copyOf(gpas);

@@ -45,6 +45,23 @@ class ReportCommandTest {
     }
 
     @Test
+    void digestsAreThoseOfQmigDigest(@TempDir Path dir) throws Exception {
+        Path in = QmigCliTest.raw(dir, "p.mig", Captures.PC_PLAIN.bytes());
+        Path out = dir.resolve("p.html");
+        assertEquals(0, QmigCliTest.run("report", in.toString(), "--html", out.toString(), "--digests").exit());
+        String page = Files.readString(out);
+        QmigCliTest.Run d = QmigCliTest.run("digest", in.toString());
+        assertEquals(0, d.exit(), d.err());
+        int blocks = 0;
+        for (String line : d.out().split("\n")) {
+            String sha = line.substring("sha256:".length(), line.indexOf(' '));
+            assertTrue(page.contains("sha256 " + sha), line);
+            blocks++;
+        }
+        assertEquals(6, blocks);
+    }
+
+    @Test
     void aTruncatedStreamIsExit2AndLeavesTheOldPage(@TempDir Path dir) throws Exception {
         byte[] all = Captures.PC_PLAIN.bytes();
         Path in = QmigCliTest.raw(dir, "cut.mig", Arrays.copyOf(all, all.length / 2));
