@@ -30,6 +30,10 @@ public final class HtmlReport {
 
     /** Mapping rows listed per device; the rest are counted in a note. */
     public static final int MAX_MAPPING_ROWS = 500;
+    /** Devices drawn with their own strip and mappings table; every device stays in the devices table. */
+    public static final int MAX_DEVICE_SECTIONS = 32;
+    /** Rows of the devices table. */
+    public static final int MAX_DEVICE_ROWS = 1024;
     static final int W = 1200;
     private static final int IOVA_BINS = 600;
 
@@ -457,6 +461,9 @@ public final class HtmlReport {
                 + "<th class=\"num\" data-sort=\"num\">Mapped</th><th>IOVA range</th><th>By page size</th></tr></thead><tbody>\n");
         int order = 0;
         for (DeviceReport d : v.devices()) {
+            if (order == MAX_DEVICE_ROWS) {
+                break;
+            }
             sb.append("<tr data-order=\"").append(order++).append("\" data-bdf=\"").append(d.bdf()).append("\">");
             sb.append("<td class=\"mono\">").append(d.bdf()).append("</td>");
             DeviceContext c = d.context();
@@ -479,10 +486,25 @@ public final class HtmlReport {
             sb.append("</td></tr>\n");
         }
         sb.append("</tbody></table></div>\n");
+        if (v.devices().size() > MAX_DEVICE_ROWS) {
+            sb.append("<p class=\"more\">").append(v.devices().size() - MAX_DEVICE_ROWS)
+                    .append(" more devices not listed (qmig iommu lists every one).</p>\n");
+        }
+        int drawn = 0;
+        int skipped = 0;
         for (DeviceReport d : v.devices()) {
             if (d.context() != null && d.mappings() > 0) {
-                device(d);
+                if (drawn < MAX_DEVICE_SECTIONS) {
+                    device(d);
+                    drawn++;
+                } else {
+                    skipped++;
+                }
             }
+        }
+        if (skipped > 0) {
+            sb.append("<p class=\"more\">").append(skipped).append(" more devices with mappings are only in the devices"
+                    + " table (at most ").append(MAX_DEVICE_SECTIONS).append(" are drawn).</p>\n");
         }
         sb.append("</section>\n");
     }

@@ -214,7 +214,7 @@ public final class ReportCollector {
         facts.add(new Fact("version", "Stream version", header == null ? "?" : Integer.toString(header.version())));
         facts.add(new Fact("machine", "Machine type", machineType == null ? "(no configuration section)" : machineType));
         facts.add(new Fact("footers", "Section footers", Boolean.TRUE.equals(footers) ? "yes" : "no"));
-        facts.add(new Fact("records", "Records", Integer.toString(items.size() - 1)));
+        facts.add(new Fact("records", "Records after the header", Integer.toString(items.size() - 1)));
         facts.add(new Fact("sections", "Sections", sections + " (" + ramParts + " ram, " + (sections - ramParts)
                 + " device; " + undecoded + " undecoded)"));
         if (commands > 0) {

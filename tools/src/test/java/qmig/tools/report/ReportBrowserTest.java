@@ -232,7 +232,9 @@ class ReportBrowserTest {
             assertTrue(b.evalLong(count("svg.iova[data-bdf=\"00:01.0\"] rect.map")) > 0, "the IOVA strip has mappings");
             assertEquals(0, b.evalLong(count("#no-viommu")));
             // the 4096-mapping devices are cut at the row cap, with a note saying how many more
-            assertTrue(b.evalLong(count(".device p.more")) >= 1);
+            assertEquals(HtmlReport.MAX_MAPPING_ROWS, b.evalLong(count("table.mappings[data-bdf=\"00:1f.0\"] tbody tr")));
+            assertTrue(b.evalString("document.querySelector('.device[data-bdf=\"00:1f.0\"] p.more').textContent")
+                    .startsWith((4096 - HtmlReport.MAX_MAPPING_ROWS) + " more mappings not listed (4096 in all"));
             assertTrue(b.evalString("document.querySelector('dd[data-key=viommu]').textContent").contains("legacy mode"));
             screenshots(b, c.scenario());
             assertClean(b, html);
