@@ -336,6 +336,25 @@ final class Chromium implements AutoCloseable {
             return null;
         }
 
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+            fail(new IOException("chromium closed the DevTools socket: " + status + " " + reason));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            fail(error);
+        }
+
+        /** A broken socket fails every command still waiting, at once instead of at its timeout. */
+        private void fail(Throwable t) {
+            Chromium c = self[0];
+            if (c != null) {
+                c.pending.values().forEach(f -> f.completeExceptionally(t));
+            }
+        }
+
         private void deliver(String text) {
             Chromium c = self[0];
             JsonValue msg;

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,8 +45,8 @@ class ReportBrowserTest {
 
     static final Path ARTIFACTS = Path.of("target", "report-artifacts");
 
-    @BeforeAll
-    static void needChromium() {
+    @BeforeEach
+    void needChromium() {
         if (Chromium.installed()) {
             return;
         }
