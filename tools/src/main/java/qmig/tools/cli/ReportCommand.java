@@ -63,9 +63,11 @@ final class ReportCommand implements Callable<Integer> {
             limits = limitOptions.apply(Limits.DEFAULT);
             memory = GuestMemory.create(MemoryOptions.of(spill.backing(MemoryCommands.fileSize(file))));
         } catch (IllegalArgumentException e) {
+            spill.cleanup();
             System.err.println("qmig: " + e.getMessage());
             return Qmig.EXIT_USAGE;
         } catch (IOException e) {
+            spill.cleanup();
             System.err.println("qmig: " + e);
             return Qmig.EXIT_IO;
         }
