@@ -99,7 +99,7 @@ final class MemoryCommands {
             return mem;
         }
 
-        private Backing backing(long guestHint) throws IOException {
+        Backing backing(long guestHint) throws IOException {
             switch (backing) {
                 case "heap":
                     return Backing.heap();

@@ -7,7 +7,6 @@ import java.util.Map;
 import qmig.stream.grammar.VmStatePayload;
 import qmig.stream.memory.GuestMemory;
 import qmig.stream.memory.GuestPhysicalMemory;
-import qmig.stream.memory.NotRamException;
 import qmig.stream.memory.PhysicalMap;
 import qmig.vfio.container.DmaMapping;
 import qmig.vfio.container.VfioContainer;
@@ -17,8 +16,7 @@ import qmig.vfio.notify.RamOracle;
 import qmig.vfio.notify.RamSection;
 import qmig.vfio.notify.VfioListener;
 import qmig.vfio.notify.VfioMapException;
-import qmig.viommu.DmaMemory;
-import qmig.viommu.DmaReadException;
+import qmig.viommu.mem.GuestPhysicalDma;
 import qmig.viommu.vtd.Bdf;
 import qmig.viommu.vtd.IntelIommu;
 import qmig.viommu.vtd.ReplayingListener;
@@ -128,7 +126,7 @@ final class PostLoad {
             realize(memory, machineType);
             IntelIommuState s = IntelIommuState.of(p.value());
             GuestPhysicalMemory phys = memory.physical(PhysicalMap.forMachine(machineType, memory));
-            IntelIommu iommu = new IntelIommu(s, VtdConfig.inferFrom(s.csr()), new Dma(phys));
+            IntelIommu iommu = new IntelIommu(s, VtdConfig.inferFrom(s.csr()), new GuestPhysicalDma(phys));
             for (Bdf b : bdfs) {
                 iommu.addressSpace(b);
             }
@@ -170,23 +168,6 @@ final class PostLoad {
             realize(memory, machineType);
         } catch (VfioMapException | RuntimeException e) {
             throw new ReceiveError(ReceiveError.Kind.POST_LOAD, "guest RAM map for VFIO: " + e.getMessage(), e);
-        }
-    }
-
-    /** The stream codec's guest-physical view as the VT-d walker reads it. */
-    private record Dma(GuestPhysicalMemory phys) implements DmaMemory {
-        @Override
-        public boolean isRam(long gpa) {
-            return phys.isRam(gpa);
-        }
-
-        @Override
-        public long readLongLE(long gpa) throws DmaReadException {
-            try {
-                return phys.readLongLE(gpa);
-            } catch (NotRamException e) {
-                throw new DmaReadException(gpa, 8);
-            }
         }
     }
 }
