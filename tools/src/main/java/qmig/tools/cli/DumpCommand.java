@@ -62,6 +62,9 @@ final class DumpCommand implements Callable<Integer> {
             description = "a -dump-vmstate file of the source QEMU, for streams without a VMDESCRIPTION trailer")
     Path schema;
 
+    @Option(names = "--paths", description = "print one line per field, PATH = VALUE, PATH as `qmig rewrite --set` takes it")
+    boolean paths;
+
     @Option(names = "--no-bundled-schema", description = "do not fall back to the bundled QEMU 7.2 schema")
     boolean noBundled;
 
@@ -89,6 +92,8 @@ final class DumpCommand implements Callable<Integer> {
                     new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16));
             if (json) {
                 printJson(out, s);
+            } else if (paths) {
+                printPaths(out, s.records());
             } else {
                 printText(out, s);
             }
@@ -256,6 +261,28 @@ final class DumpCommand implements Callable<Integer> {
 
     static JNumber num(long v) {
         return new JNumber(v, Long.toString(v));
+    }
+
+    // ---- paths -----------------------------------------------------------------------------
+
+    private static void printPaths(PrintWriter out, List<StreamRecord> records) {
+        for (StreamRecord r : records) {
+            if (r instanceof StreamRecord.Configuration c) {
+                qmig.stream.edit.FieldPath.walk(c.payload().value(), "configuration",
+                        (p, v) -> out.println(p + " = " + (p.equals("configuration.name") ? c.machineType()
+                                : scalar(valueJson(v)))));
+            } else if (r instanceof StreamRecord.Section sec && sec.header().isFull()) {
+                SectionHeader h = sec.header();
+                String prefix = h.idstr() + "/" + Integer.toUnsignedString(h.instanceId());
+                if (sec.payload() instanceof VmStatePayload v) {
+                    qmig.stream.edit.FieldPath.walk(v.value(), prefix, (p, x) -> out.println(p + " = " + scalar(valueJson(x))));
+                } else if (sec.payload() instanceof OpaquePayload o) {
+                    out.println(prefix + " (undecoded: " + o.reason() + ")");
+                }
+            } else if (r instanceof StreamRecord.Command c) {
+                printPaths(out, c.packaged());
+            }
+        }
     }
 
     // ---- text ------------------------------------------------------------------------------
