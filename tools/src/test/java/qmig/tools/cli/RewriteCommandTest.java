@@ -138,7 +138,8 @@ class RewriteCommandTest {
         assertNull(device(after, "timer", 0));
         assertNotNull(device(after, "0000:00:1f.2/ahci", 0));
         assertEquals(device(before, "timer", 0).get("fields"), device(after, "tixer", 0).get("fields"));
-        // QEMU's JSON style: the text is what QEMU's writer gives for the tree
+        // QEMU's JSON style: QEMU's own trailer is what Json.writeQemu gives for its tree, and so is the edited one
+        assertTrue(before.trailer().canonical());
         assertTrue(after.trailer().canonical());
         assertArrayEquals(Json.writeQemu(after.trailer().json()), after.trailer().bytes());
         assertEquals(field(before, "timer/0", "cpu_clock_offset"), field(after, "tixer/0", "cpu_clock_offset"));
@@ -207,6 +208,38 @@ class RewriteCommandTest {
         assertTrue(r.err().contains("--set configuration.configuration/capabilities.caps_count: the new value changes"
                 + " the section's layout"), r.err());
         assertFalse(Files.exists(dir.resolve("o2.mig")));
+    }
+
+    /**
+     * A section no description decodes (a trailer-less stream in which pcspk was renamed, so
+     * neither a built-in nor the bundled schema knows it) can be dropped or renamed, not set.
+     */
+    @Test
+    void anUndecodedSectionCanBeDroppedOrRenamedButNotSet(@TempDir Path dir) throws Exception {
+        byte[] plain = Captures.Q35_PLAIN.bytes();
+        MigrationStream s = MigrationStream.read(plain, ReaderOptions.defaults());
+        Path noTrailer = QmigCliTest.raw(dir, "nt.mig", Arrays.copyOf(plain, (int) s.trailer().offset()));
+        Path renamed = dir.resolve("renamed.mig");
+        assertEquals(0, QmigCliTest.run("rewrite", noTrailer.toString(), renamed.toString(), "--rename", "pcspk=pcspk2").exit());
+        MigrationStream r = read(renamed);
+        assertEquals(1, r.undecodedSections().size());
+        assertEquals("pcspk2", r.undecodedSections().get(0).header().idstr());
+
+        Run set = QmigCliTest.run("rewrite", renamed.toString(), dir.resolve("o.mig").toString(), "--set", "pcspk2.data_on=1");
+        assertEquals(Qmig.EXIT_USAGE, set.exit());
+        assertTrue(set.err().contains("--set pcspk2.data_on: section pcspk2/0 is not decoded (section 'pcspk2' instance 0"
+                + " version 1 is not covered"), set.err());
+        assertTrue(set.err().contains("it can be dropped or renamed but its fields cannot be set"), set.err());
+        assertFalse(Files.exists(dir.resolve("o.mig")));
+
+        Path back = dir.resolve("back.mig");
+        Run again = QmigCliTest.run("rewrite", renamed.toString(), back.toString(), "--rename", "pcspk2=pcspk");
+        assertEquals(0, again.exit(), again.err());
+        assertArrayEquals(Files.readAllBytes(noTrailer), Files.readAllBytes(back));
+        Path dropped = dir.resolve("dropped.mig");
+        assertEquals(0, QmigCliTest.run("rewrite", renamed.toString(), dropped.toString(), "--drop", "pcspk2").exit());
+        assertEquals(Files.size(noTrailer) - 26, Files.size(dropped));
+        assertEquals(0, read(dropped).undecodedSections().size());
     }
 
     /** A failure after decoding (here: OUT's directory is missing) leaves nothing behind, exit 3. */
