@@ -43,6 +43,8 @@
 #   --viommu-extra S append S to the intel-iommu device, e.g. ",aw-bits=48"
 #   --param K=V      extra migrate-set-parameters (repeatable)
 #   --cap K=on       extra migrate-set-capabilities (repeatable)
+#   --postcopy       send migrate-start-postcopy right after migrate (with
+#                    --cap postcopy-ram=on and a destination: --send-to)
 #   --timeout S      give up after S seconds (default 900)
 # Runtime: < 1 s for the 64M paused scenarios; ~10-20 s for the Linux guest
 # under TCG (boot) ; 1G random RAM: ~10 s at the default 128 MiB/s limit.
@@ -62,6 +64,7 @@ while [ $# -gt 0 ]; do
     --viommu-extra) export LAB_VIOMMU_EXTRA=$2; shift 2 ;;
     --param) EXTRA+=(--param "$2"); shift 2 ;;
     --cap) EXTRA+=(--cap "$2"); shift 2 ;;
+    --postcopy) EXTRA+=(--postcopy); shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     -h|--help) sed -n '3,/^source/p' "$0" | grep '^#'; exit 0 ;;
     -*) die "unknown option $1" ;;

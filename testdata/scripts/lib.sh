@@ -174,6 +174,7 @@ scenario_args() {
     case "$scen" in
     q35-plain)          QARGS+=(-machine q35 -m "${size:-64M}") ;;
     pc-plain)           QARGS+=(-machine pc -m "${size:-64M}") ;;
+    q35-plain-novmdesc) QARGS+=(-machine q35,suppress-vmdesc=on -m "${size:-64M}") ;;   # no VMDESCRIPTION trailer
     q35-viommu)         QARGS+=(-machine "$q35" -m "${size:-64M}" -device "$viommu") ;;
     q35-viommu-ir-only) QARGS+=(-machine "$q35" -m "${size:-64M}" -device "$viommu,dma-translation=off") ;;
     q35-viommu-aw48)    QARGS+=(-machine "$q35" -m "${size:-64M}" -device "$viommu,aw-bits=48") ;;
@@ -211,6 +212,6 @@ scenario_args() {
                     -drive "if=none,id=d0,format=raw,file=$disk,read-only=on"
                     -device virtio-blk-pci,drive=d0,iommu_platform=on,disable-legacy=on)
         fi ;;
-    *) die "unknown scenario '$scen' (q35-plain pc-plain q35-viommu q35-viommu-ir-only q35-viommu-aw48 q35-viommu-devices q35-random-ram q35-linux-viommu q35-linux-viommu-2dev q35-linux-viommu-sm q35-linux-viommu-aw48)" ;;
+    *) die "unknown scenario '$scen' (q35-plain q35-plain-novmdesc pc-plain q35-viommu q35-viommu-ir-only q35-viommu-aw48 q35-viommu-devices q35-random-ram q35-linux-viommu q35-linux-viommu-2dev q35-linux-viommu-sm q35-linux-viommu-aw48)" ;;
     esac
 }

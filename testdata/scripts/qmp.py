@@ -9,12 +9,15 @@ Usage:
                                                "return" as JSON
   qmp.py SOCK hmp 'info migrate'               run an HMP command, print text
   qmp.py SOCK migrate URI [--cap NAME=on|off]... [--param NAME=VALUE]...
-                          [--timeout S]        (source side) set capabilities
+                          [--postcopy] [--timeout S]
+                                               (source side) set capabilities
                                                and parameters, start the
                                                migration, poll query-migrate
                                                until it ends; print a JSON
                                                summary; exit 0 only when the
-                                               status is "completed"
+                                               status is "completed"; with
+                                               --postcopy, migrate-start-postcopy
+                                               is sent right after migrate
   qmp.py SOCK wait-migration [--timeout S]     poll query-migrate until
                                                completed/failed/cancelled
                                                (works on source or
@@ -145,6 +148,9 @@ def main():
     timeout = float(take_opt(argv, "--timeout", "600"))
     caps = take_opt(argv, "--cap", multi=True)
     params = take_opt(argv, "--param", multi=True)
+    postcopy = "--postcopy" in argv
+    if postcopy:
+        argv.remove("--postcopy")
     path, verb, rest = argv[0], argv[1], argv[2:]
     try:
         # only wait-socket waits for QEMU to appear; other verbs fail fast
@@ -192,6 +198,8 @@ def main():
                       {p.split("=")[0]: parse_value(p.split("=", 1)[1]) for p in params})
             t0 = time.monotonic()
             q.cmd("migrate", {"uri": rest[0]})
+            if postcopy:
+                q.cmd("migrate-start-postcopy")
             info = wait_migration(q, timeout, poll=0.02)
             wall = time.monotonic() - t0
             info["lab-wall-seconds"] = round(wall, 3)

@@ -84,6 +84,39 @@ public record MigrationStream(StreamHeader header, List<StreamRecord> records, b
         return new MigrationStream(h, out, Boolean.TRUE.equals(r.footers()));
     }
 
+    /**
+     * What a stream decoded to before its first format error: the records read so far (a cut
+     * stream: everything before the cut) and the error, or null when the stream ended well.
+     */
+    public record Partial(MigrationStream stream, qmig.stream.wire.StreamFormatException error) {
+    }
+
+    /**
+     * Like {@link #readAll}, but a format error after the header ends the read instead of
+     * discarding it: the records decoded up to there come back with the error. Other I/O
+     * errors are thrown.
+     */
+    public static Partial readPartial(StreamReader r) throws IOException {
+        StreamHeader h = r.readHeader();
+        List<StreamRecord> out = new ArrayList<>();
+        qmig.stream.wire.StreamFormatException error = null;
+        try {
+            for (StreamRecord rec; (rec = r.next()) != null; ) {
+                out.add(rec);
+            }
+            Map<Long, SectionPayload> resolved = r.resolveHeld();
+            for (int i = 0; i < out.size(); i++) {
+                SectionPayload p = resolved.get(out.get(i).offset());
+                if (p != null) {
+                    out.set(i, withPayload(out.get(i), p));
+                }
+            }
+        } catch (qmig.stream.wire.StreamFormatException e) {
+            error = e;
+        }
+        return new Partial(new MigrationStream(h, out, Boolean.TRUE.equals(r.footers())), error);
+    }
+
     static StreamRecord withPayload(StreamRecord r, SectionPayload p) {
         if (r instanceof StreamRecord.SectionFull s) {
             return new StreamRecord.SectionFull(s.offset(), s.header(), p, s.footer());

@@ -311,8 +311,7 @@ public final class StreamReader {
         if (Boolean.FALSE.equals(footers)) {
             if (candidates.isEmpty()) {
                 throw StreamFormatException.unknownSection(qmig.stream.wire.Where.at(recordAt),
-                        "cannot frame section '" + h.idstr() + "' (instance " + h.instanceId() + ", version "
-                                + h.versionId() + "): no description knows it and the stream has no section footers");
+                        "cannot frame the section: " + notCovered(h) + " (and the stream has no section footers)");
             }
             VmStateDescription d = candidates.get(0);
             return new VmStatePayload(d, h.versionId(), vmstate.load(in, d, h.versionId()), DescriptionOrigin.SCHEMA);
@@ -327,9 +326,39 @@ public final class StreamReader {
         }
         held.add(new Held(recordAt, h, payloadAt, bytes));
         return new OpaquePayload(bytes, candidates.isEmpty()
-                ? "no description for '" + SectionHeader.vmsdNameOf(h.idstr()) + "' version " + h.versionId()
+                ? notCovered(h)
                 : "no schema layout of '" + SectionHeader.vmsdNameOf(h.idstr()) + "' version " + h.versionId()
                   + " fits its " + bytes.length + " bytes");
+    }
+
+    /**
+     * Why no description covers {@code h}: what each schema consulted covers (QEMU's
+     * {@code -dump-vmstate} of the source is the remedy), or that there was none.
+     */
+    private String notCovered(SectionHeader h) throws IOException {
+        List<String> parts = new ArrayList<>();
+        List<VmStateDescription> builtin = BuiltinDescriptions.named(h.vmsdName());
+        if (!builtin.isEmpty()) {
+            parts.add("the built-in description covers '" + h.vmsdName() + "' versions " + builtin.get(0).minimumVersionId()
+                    + " to " + builtin.get(0).versionId());
+        }
+        for (DescriptionSource s : opt.schemas()) {
+            String c = s.coverage(h.idstr());
+            if (c != null) {
+                parts.add(c);
+            }
+        }
+        DescriptionSource b = bundledSchema();
+        if (b != null) {
+            parts.add(b.coverage(h.idstr()));
+        }
+        String what = "section '" + h.idstr() + "' instance " + Integer.toUnsignedString(h.instanceId()) + " version "
+                + h.versionId();
+        if (parts.isEmpty()) {
+            return "no description for " + what + " (no trailer entry, no schema)";
+        }
+        return what + " is not covered: " + String.join("; ", parts)
+                + "; give the source QEMU's -dump-vmstate file with --schema";
     }
 
     private VmStatePayload tryDecode(VmStateDescription d, int version, byte[] bytes, long at, DescriptionOrigin origin) {

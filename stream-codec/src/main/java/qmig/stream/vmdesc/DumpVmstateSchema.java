@@ -40,11 +40,13 @@ public final class DumpVmstateSchema implements DescriptionSource {
     private final String machine;
     private final Map<String, JObject> byVmsd;
     private final LearnedLayouts learned;
+    private final String label;
 
-    private DumpVmstateSchema(String machine, Map<String, JObject> byVmsd, LearnedLayouts learned) {
+    private DumpVmstateSchema(String machine, Map<String, JObject> byVmsd, LearnedLayouts learned, String label) {
         this.machine = machine;
         this.byVmsd = byVmsd;
         this.learned = learned;
+        this.label = label;
     }
 
     /** Parses an (uncompressed) dump; no learned layouts are attached. */
@@ -69,7 +71,8 @@ public final class DumpVmstateSchema implements DescriptionSource {
                 byVmsd.putIfAbsent(d.getString("name"), d);
             }
         }
-        return new DumpVmstateSchema(machine, byVmsd, LearnedLayouts.empty());
+        return new DumpVmstateSchema(machine, byVmsd, LearnedLayouts.empty(),
+                "the -dump-vmstate schema" + (machine == null ? "" : " of " + machine));
     }
 
     /** The bundled schema of Debian's QEMU 7.2 for a machine type (pc-q35-7.2, pc-i440fx-7.2, q35, pc…), or null. */
@@ -87,18 +90,36 @@ public final class DumpVmstateSchema implements DescriptionSource {
             if (in == null) {
                 return null;
             }
-            return parse(new GZIPInputStream(in)).withLearned(LearnedLayouts.bundled());
+            DumpVmstateSchema s = parse(new GZIPInputStream(in)).withLearned(LearnedLayouts.bundled());
+            return new DumpVmstateSchema(s.machine, s.byVmsd, s.learned, "the bundled QEMU 7.2 schema (" + file + ")");
         }
     }
 
     /** The same schema with {@code layouts} tried before the dump's guesses. */
     public DumpVmstateSchema withLearned(LearnedLayouts layouts) {
-        return new DumpVmstateSchema(machine, byVmsd, layouts);
+        return new DumpVmstateSchema(machine, byVmsd, layouts, label);
     }
 
     /** The machine the dump was made for ("vmschkmachine"), or null. */
     public String machine() {
         return machine;
+    }
+
+    /** What this schema is, for messages: "the bundled QEMU 7.2 schema (pc-q35-7.2)". */
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public String coverage(String idstr) {
+        String vmsd = SectionHeader.vmsdNameOf(idstr);
+        JObject d = byVmsd.get(vmsd);
+        if (d == null) {
+            return label + " has no '" + vmsd + "'";
+        }
+        long min = d.getLong("minimum_version_id", 0);
+        long max = d.getLong("version_id", 0);
+        return label + " covers '" + vmsd + "' " + (min == max ? "version " + max : "versions " + min + " to " + max);
     }
 
     public boolean knows(String vmsdName) {

@@ -11,6 +11,15 @@ import java.util.List;
 public interface DescriptionSource {
     List<VmStateDescription> candidates(String idstr, int instanceId, int versionId);
 
+    /**
+     * Which versions of the section's VMSD this source covers, as a phrase for error messages
+     * ("the bundled QEMU 7.2 schema (pc-q35-7.2) covers 'timer' versions 1 to 2"), or null when
+     * the source cannot say.
+     */
+    default String coverage(String idstr) {
+        return null;
+    }
+
     /** This source's candidates, then {@code next}'s. */
     default DescriptionSource orElse(DescriptionSource next) {
         DescriptionSource self = this;

@@ -62,6 +62,9 @@ final class DumpCommand implements Callable<Integer> {
             description = "a -dump-vmstate file of the source QEMU, for streams without a VMDESCRIPTION trailer")
     Path schema;
 
+    @Option(names = "--paths", description = "print one line per field, PATH = VALUE, PATH as `qmig rewrite --set` takes it")
+    boolean paths;
+
     @Option(names = "--no-bundled-schema", description = "do not fall back to the bundled QEMU 7.2 schema")
     boolean noBundled;
 
@@ -82,17 +85,35 @@ final class DumpCommand implements Callable<Integer> {
                 }
             }
             MigrationStream s;
+            qmig.stream.wire.StreamFormatException error;
             try (StreamInput in = new StreamInput(file, options)) {
-                s = MigrationStream.readAll(in.reader);
+                MigrationStream.Partial partial = MigrationStream.readPartial(in.reader);
+                s = partial.stream();
+                error = partial.error();
             }
             PrintWriter out = new PrintWriter(new BufferedWriter(
                     new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16));
             if (json) {
-                printJson(out, s);
+                printJson(out, s, error);
+            } else if (paths) {
+                printPaths(out, s.records());
             } else {
                 printText(out, s);
+                if (error != null) {
+                    out.printf("%n0x%08x %s: %s%n", error.offset(), error.getClass().getSimpleName(),
+                            LimitOptions.describe(error));
+                }
             }
             out.flush();
+            if (error != null) {
+                // the records before the error were printed; the error itself goes to stderr as for every command
+                return StreamInput.fail(file, error);
+            }
+            for (StreamRecord.Section u : s.undecodedSections()) {
+                System.err.printf("qmig: %s: section %d '%s'/%s at 0x%x not decoded: %s%n", file, u.header().unsignedId(),
+                        u.header().idstr(), Integer.toUnsignedString(u.header().instanceId()), u.offset(),
+                        ((OpaquePayload) u.payload()).reason());
+            }
             return s.undecodedSections().isEmpty() ? 0 : 1;
         } catch (IOException e) {
             return StreamInput.fail(file, e);
@@ -101,7 +122,7 @@ final class DumpCommand implements Callable<Integer> {
 
     // ---- JSON ------------------------------------------------------------------------------
 
-    private void printJson(PrintWriter out, MigrationStream s) {
+    private void printJson(PrintWriter out, MigrationStream s, qmig.stream.wire.StreamFormatException error) {
         out.print("{\"file\": ");
         out.print(Json.toQemuString(new JString(file.toString())));
         out.print(", \"version\": " + s.header().version());
@@ -113,7 +134,15 @@ final class DumpCommand implements Callable<Integer> {
             out.print(Json.toQemuString(recordJson(rs.get(i))));
             out.println(i + 1 < rs.size() ? "," : "");
         }
-        out.println("]}");
+        if (error == null) {
+            out.println("]}");
+        } else {
+            out.print("], \"error\": ");
+            out.print(Json.toQemuString(new JObject(List.of(
+                    new Member("kind", new JString(error.getClass().getSimpleName())),
+                    new Member("offset", num(error.offset())), new Member("message", new JString(error.getMessage()))))));
+            out.println("}");
+        }
     }
 
     static JsonValue recordJson(StreamRecord r) {
@@ -258,22 +287,52 @@ final class DumpCommand implements Callable<Integer> {
         return new JNumber(v, Long.toString(v));
     }
 
+    // ---- paths -----------------------------------------------------------------------------
+
+    private static void printPaths(PrintWriter out, List<StreamRecord> records) {
+        for (StreamRecord r : records) {
+            if (r instanceof StreamRecord.Configuration c) {
+                qmig.stream.edit.FieldPath.walk(c.payload().value(), "configuration",
+                        (p, v) -> out.println(p + " = " + (p.equals("configuration.name") ? c.machineType()
+                                : scalar(valueJson(v)))));
+            } else if (r instanceof StreamRecord.Section sec && sec.header().isFull()) {
+                SectionHeader h = sec.header();
+                String prefix = h.idstr() + "/" + Integer.toUnsignedString(h.instanceId());
+                if (sec.payload() instanceof VmStatePayload v) {
+                    qmig.stream.edit.FieldPath.walk(v.value(), prefix, (p, x) -> out.println(p + " = " + scalar(valueJson(x))));
+                } else if (sec.payload() instanceof OpaquePayload o) {
+                    out.println(prefix + " (undecoded: " + o.reason() + ")");
+                }
+            } else if (r instanceof StreamRecord.Command c) {
+                printPaths(out, c.packaged());
+            }
+        }
+    }
+
     // ---- text ------------------------------------------------------------------------------
 
     private void printText(PrintWriter out, MigrationStream s) {
         out.printf("%s: QEMU migration stream version %d, section footers %s, %s%n", file, s.header().version(),
                 s.footers() ? "on" : "off", s.complete() ? "complete" : "incomplete");
-        for (StreamRecord r : s.records()) {
+        printRecords(out, s.records(), "");
+    }
+
+    /** Records one after the other; a PACKAGED command's records follow it, indented. */
+    private static void printRecords(PrintWriter out, List<StreamRecord> records, String indent) {
+        for (StreamRecord r : records) {
             JsonValue j = recordJson(r);
-            out.printf("%n0x%08x %s%n", r.offset(), headline(r));
+            out.printf("%n%s0x%08x %s%n", indent, r.offset(), headline(r));
             if (j instanceof JObject o) {
                 for (Member m : o.members()) {
                     if (m.key().equals("fields") || m.key().equals("ram")) {
-                        text(out, m.value(), "  ");
+                        text(out, m.value(), indent + "  ");
                     } else if (m.key().equals("undecoded")) {
-                        out.println("  (undecoded: " + ((JString) m.value()).value() + ")");
+                        out.println(indent + "  (undecoded: " + ((JString) m.value()).value() + ")");
                     }
                 }
+            }
+            if (r instanceof StreamRecord.Command c && !c.packaged().isEmpty()) {
+                printRecords(out, c.packaged(), indent + "    ");
             }
         }
     }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
             IommuCommands.IrteCommand.class, MemoryCommands.ExtractRam.class, MemoryCommands.Read.class,
             MemoryCommands.Digest.class, DiffCommand.class, VfioCommands.Vfio.class, VfioCommands.Blockers.class,
             qmig.tools.receiver.ReceiveCommand.class, qmig.tools.send.SendCommand.class, DemoCommand.class,
-            ReportCommand.class, CommandLine.HelpCommand.class})
+            ReportCommand.class, RewriteCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Qmig implements Runnable {
 
     /** Exit code for a stream that is not well-formed (typed decode error). */
