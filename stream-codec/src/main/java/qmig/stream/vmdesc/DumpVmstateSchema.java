@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,11 +41,14 @@ public final class DumpVmstateSchema implements DescriptionSource {
     private final String machine;
     private final Map<String, JObject> byVmsd;
     private final LearnedLayouts learned;
+    private final Map<String, JObject> byClass;
 
-    private DumpVmstateSchema(String machine, Map<String, JObject> byVmsd, LearnedLayouts learned) {
+    private DumpVmstateSchema(String machine, Map<String, JObject> byVmsd, LearnedLayouts learned,
+                              Map<String, JObject> byClass) {
         this.machine = machine;
         this.byVmsd = byVmsd;
         this.learned = learned;
+        this.byClass = byClass;
     }
 
     /** Parses an (uncompressed) dump; no learned layouts are attached. */
@@ -55,6 +59,7 @@ public final class DumpVmstateSchema implements DescriptionSource {
             throw StreamFormatException.corrupt(Where.at(0), "-dump-vmstate: expected a JSON object");
         }
         Map<String, JObject> byVmsd = new HashMap<>();
+        Map<String, JObject> byClass = new LinkedHashMap<>();
         String machine = null;
         for (Member m : top.members()) {
             if (!(m.value() instanceof JObject o)) {
@@ -64,12 +69,13 @@ public final class DumpVmstateSchema implements DescriptionSource {
                 machine = o.getString("Name");
                 continue;
             }
+            byClass.putIfAbsent(m.key(), o);
             JObject d = o.getObject("Description");
             if (d != null && d.getString("name") != null) {
                 byVmsd.putIfAbsent(d.getString("name"), d);
             }
         }
-        return new DumpVmstateSchema(machine, byVmsd, LearnedLayouts.empty());
+        return new DumpVmstateSchema(machine, byVmsd, LearnedLayouts.empty(), byClass);
     }
 
     /** The bundled schema of Debian's QEMU 7.2 for a machine type (pc-q35-7.2, pc-i440fx-7.2, q35, pc…), or null. */
@@ -93,7 +99,7 @@ public final class DumpVmstateSchema implements DescriptionSource {
 
     /** The same schema with {@code layouts} tried before the dump's guesses. */
     public DumpVmstateSchema withLearned(LearnedLayouts layouts) {
-        return new DumpVmstateSchema(machine, byVmsd, layouts);
+        return new DumpVmstateSchema(machine, byVmsd, layouts, byClass);
     }
 
     /** The machine the dump was made for ("vmschkmachine"), or null. */
@@ -103,6 +109,20 @@ public final class DumpVmstateSchema implements DescriptionSource {
 
     public boolean knows(String vmsdName) {
         return byVmsd.containsKey(vmsdName);
+    }
+
+    /** The dump's VMSD object ({@code name}, versions, {@code Fields}, {@code Subsections}) for a VMSD name, or null. */
+    public JObject vmsd(String vmsdName) {
+        return byVmsd.get(vmsdName);
+    }
+
+    /**
+     * The dump's top-level entries in file order, keyed by QOM class name ({@code Name},
+     * {@code version_id}, {@code minimum_version_id}, {@code Description}); without
+     * {@code vmschkmachine}.
+     */
+    public Map<String, JObject> classes() {
+        return java.util.Collections.unmodifiableMap(byClass);
     }
 
     @Override
