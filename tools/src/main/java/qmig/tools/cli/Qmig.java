@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {InspectCommand.class, DumpCommand.class, IommuCommands.Iommu.class, IommuCommands.Translate.class,
             IommuCommands.IrteCommand.class, MemoryCommands.ExtractRam.class, MemoryCommands.Read.class,
             MemoryCommands.Digest.class, VfioCommands.Vfio.class, VfioCommands.Blockers.class,
-            qmig.tools.receiver.ReceiveCommand.class, qmig.tools.send.SendCommand.class, DemoCommand.class,
+            qmig.tools.receiver.ReceiveCommand.class, qmig.tools.send.SendCommand.class, DemoCommand.class, CheckCommand.class,
             CommandLine.HelpCommand.class})
 public final class Qmig implements Runnable {
 
