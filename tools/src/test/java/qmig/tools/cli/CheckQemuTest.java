@@ -188,4 +188,25 @@ class CheckQemuTest {
         assertEquals(List.of("qemu-system-x86_64: savevm: unsupported version 3 for 'fw_cfg' v2",
                 "qemu-system-x86_64: load of migration failed: Invalid argument"), stderr(q));
     }
+
+    @Test
+    void sectionVersionBelowTheDestinationsMinimum(@TempDir Path dir) throws Exception {
+        byte[] v0 = edited(Captures.Q35_PLAIN.bytes(), "mc146818rtc", "mc146818rtc", 0);
+        Path f = write(dir, "rtc0.mig", v0);
+        QemuDestination.Verdict q = qemu("q35-plain", v0);
+        assertFalse(q.accepted(), q.summary());
+        assertSame(q, check(f.toString()));
+    }
+
+    @Test
+    void guestRamSizeDiffers(@TempDir Path dir) throws Exception {
+        byte[] plain = Captures.Q35_PLAIN.bytes();
+        Path f = write(dir, "plain.mig", plain);
+        QemuDestination.Verdict q;
+        try (QemuDestination d = QemuDestination.start("q35-plain", "--size", "128M")) {
+            q = d.send(plain, 60);
+        }
+        assertFalse(q.accepted(), q.summary());
+        assertSame(q, check(f.toString(), "--dest-mem", "128M"));
+    }
 }
