@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -208,5 +209,55 @@ class CheckQemuTest {
         }
         assertFalse(q.accepted(), q.summary());
         assertSame(q, check(f.toString(), "--dest-mem", "128M"));
+    }
+
+    /** {@code v} without any subsection named {@code name}, at any depth. */
+    static JsonValue withoutSubsection(JsonValue v, String name) {
+        if (v instanceof JArray a) {
+            List<JsonValue> items = new ArrayList<>();
+            for (JsonValue x : a.items()) {
+                if (!(x instanceof JObject o && name.equals(o.getString("name")) && o.has("version_id"))) {
+                    items.add(withoutSubsection(x, name));
+                }
+            }
+            return new JArray(items);
+        }
+        if (v instanceof JObject o) {
+            List<Member> ms = new ArrayList<>();
+            for (Member m : o.members()) {
+                ms.add(new Member(m.key(), withoutSubsection(m.value(), name)));
+            }
+            return new JObject(ms);
+        }
+        return v;
+    }
+
+    /**
+     * A subsection the destination does not have: real QEMU gets the q35-plain stream with its
+     * {@code fw_cfg/dma} subsection renamed {@code fw_cfg/dmb} on the wire (same length); check gets
+     * the unchanged stream and a destination schema without {@code fw_cfg/dma}. Both say ENOENT.
+     */
+    @Test
+    void subsectionTheDestinationLacks(@TempDir Path dir) throws Exception {
+        byte[] plain = Captures.Q35_PLAIN.bytes();
+        byte[] dmb = plain.clone();
+        byte[] name = "\u0005\nfw_cfg/dma".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = -1;
+        for (int i = 0; i + name.length <= dmb.length && at < 0; i++) {
+            if (Arrays.equals(dmb, i, i + name.length, name, 0, name.length)) {
+                at = i;
+            }
+        }
+        assertTrue(at > 0);
+        dmb[at + name.length - 1] = 'b';
+        QemuDestination.Verdict q = qemu("q35-plain", dmb);
+        assertFalse(q.accepted(), q.summary());
+        byte[] schemaText;
+        try (java.io.InputStream in = qmig.stream.vmdesc.DumpVmstateSchema.class.getResourceAsStream(
+                "/qmig/stream/schema/qemu-7.2/pc-q35-7.2.dump-vmstate.json.gz")) {
+            schemaText = new java.util.zip.GZIPInputStream(in).readAllBytes();
+        }
+        Path schema = write(dir, "no-dma.json", Json.writeQemu(withoutSubsection(Json.parse(schemaText), "fw_cfg/dma")));
+        assertSame(q, check(write(dir, "plain.mig", plain).toString(), "--schema", schema.toString()));
     }
 }
