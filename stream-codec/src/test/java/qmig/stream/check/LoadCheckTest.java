@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import qmig.stream.grammar.MigrationStream;
+import qmig.stream.json.JsonValue.JObject;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.vmdesc.DumpVmstateSchema;
 import qmig.testdata.Capture;
@@ -69,5 +70,38 @@ class LoadCheckTest {
                 .withDevice("virtio-blk-pci", q35());
         LoadReport ok = LoadCheck.check(s, all, q35());
         assertTrue(ok.loads(), ok.findings() + " " + ok.qemuErrors());
+    }
+
+    @Test
+    void aFieldTheSourceDoesNotSendIsALayoutDifference() throws IOException {
+        JObject t = SchemaCompareTest.q35Tree();
+        JObject dst = SchemaCompareTest.editDescription(t, "intel-iommu",
+                d -> SchemaCompareTest.withField(d, "new_reg", 4, 0));
+        DumpVmstateSchema schema = SchemaCompareTest.schema(dst);
+        LoadReport r = LoadCheck.check(read(Captures.Q35_VIOMMU),
+                Destination.bundled("q35", schema).withDevice("intel-iommu", schema), schema);
+        assertFalse(r.loads());
+        assertFalse(r.exact(), "the message depends on the misread bytes");
+        assertEquals(List.of("Missing section footer for iommu-intel", "load of migration failed: Invalid argument"),
+                r.qemuErrors());
+        assertTrue(r.findings().contains(Finding.error("section 'iommu-intel'/0", "the destination expects field"
+                + " 'new_reg', the stream has no further fields; the destination misreads the section (QEMU's message"
+                + " then depends on the bytes)")), r.findings().toString());
+    }
+
+    @Test
+    void aSubsectionTheDestinationLacksIsEnoent() throws IOException {
+        JObject t = SchemaCompareTest.q35Tree();
+        JObject dst = SchemaCompareTest.editDescription(t, "fw_cfg", d -> SchemaCompareTest.editItem(d, "Subsections",
+                "name", "fw_cfg/dma", x -> null));
+        dst = SchemaCompareTest.editDescription(dst, "fw_cfg_io", d -> SchemaCompareTest.editItem(d, "Subsections",
+                "name", "fw_cfg/dma", x -> null));
+        dst = SchemaCompareTest.editDescription(dst, "fw_cfg_mem", d -> SchemaCompareTest.editItem(d, "Subsections",
+                "name", "fw_cfg/dma", x -> null));
+        DumpVmstateSchema schema = SchemaCompareTest.schema(dst);
+        LoadReport r = LoadCheck.check(read(Captures.Q35_PLAIN), Destination.bundled("q35", schema), schema);
+        assertEquals(List.of("error while loading state for instance 0x0 of device 'fw_cfg'",
+                "load of migration failed: No such file or directory"), r.qemuErrors());
+        assertTrue(r.exact());
     }
 }

@@ -170,4 +170,31 @@ class SchemaCompareTest {
                         + " the wire encoding is unchanged")),
                 f.stream().sorted((a, b) -> a.path().compareTo(b.path()) * -1).toList());
     }
+
+    static JObject withField(JObject d, String name, long size, long version) {
+        return edit(d, "Fields", v -> {
+            List<JsonValue> items = new ArrayList<>(((JArray) v).items());
+            items.add(JObject.of("field", name, "version_id", version, "field_exists", false, "size", size));
+            return new JArray(items);
+        });
+    }
+
+    @Test
+    void aFieldAddedWithAVersionBumpIsCompatibleOneWay() throws IOException {
+        JObject t = q35Tree();
+        // destination: iommu-intel v2 with a field from v2 on; the v1 source does not send it
+        JObject v2 = editDescription(t, "intel-iommu", d -> withField(edit(d, "version_id", v -> num(2)),
+                "new_reg", 4, 2));
+        assertEquals(List.of(), SchemaCompare.compare(schema(t), schema(v2)));
+        // backwards, the v2 source is too new for the v1 destination
+        assertEquals(List.of(Finding.error("intel-iommu/iommu-intel", "version error: 2 > destination version_id 1")),
+                SchemaCompare.compare(schema(v2), schema(t)));
+        // the same field without a version bump breaks the load both ways
+        JObject ungated = editDescription(t, "intel-iommu", d -> withField(d, "new_reg", 4, 0));
+        assertEquals(List.of(Finding.error("intel-iommu/iommu-intel:new_reg", "field added at the destination without"
+                + " a version bump (the source does not send it)")), SchemaCompare.compare(schema(t), schema(ungated)));
+        assertEquals(List.of(Finding.error("intel-iommu/iommu-intel:new_reg", "field removed at the destination"
+                + " (the source sends it, the destination has no further fields)")),
+                SchemaCompare.compare(schema(ungated), schema(t)));
+    }
 }
