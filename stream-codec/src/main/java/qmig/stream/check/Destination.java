@@ -62,9 +62,11 @@ public record Destination(String machine, String from, List<Handler> handlers, L
      * @param minimumVersionId the VMSD's {@code minimum_version_id}, or -1 when not known
      * @param vmsdName         the name in QEMU's too-old/too-new messages
      * @param anyPath          matches one section of that VMSD name under any qdev path
+     * @param description      the device class's {@code -dump-vmstate} Description when the class is
+     *                         known ({@link #withDevice}), else null (looked up by VMSD name)
      */
     public record Handler(String idstr, int instanceId, int versionId, int minimumVersionId, String vmsdName,
-                          boolean anyPath) {
+                          boolean anyPath, JObject description) {
         boolean matches(String id, int instance) {
             if (anyPath) {
                 return SectionHeader.vmsdNameOf(id).equals(idstr);
@@ -216,7 +218,7 @@ public record Destination(String machine, String from, List<Handler> handlers, L
         JObject d = cls.getObject("Description");
         List<Handler> hs = new ArrayList<>(handlers);
         hs.add(new Handler(d.getString("name"), 0, (int) d.getLong("version_id", 0),
-                (int) d.getLong("minimum_version_id", 0), d.getString("name"), true));
+                (int) d.getLong("minimum_version_id", 0), d.getString("name"), true, d));
         List<Block> bs = new ArrayList<>(blocks);
         bs.add(new Block(qomType + ".rom", -1, false, true));
         return new Destination(machine, from + " + -device " + qomType, hs, bs, layouts);
@@ -239,7 +241,7 @@ public record Destination(String machine, String from, List<Handler> handlers, L
         } else if (schema != null && schema.vmsd(vmsd) != null) {
             min = (int) schema.vmsd(vmsd).getLong("minimum_version_id", -1);
         }
-        return new Handler(idstr, instance, version, min, vmsd, false);
+        return new Handler(idstr, instance, version, min, vmsd, false, null);
     }
 
     /** fw_cfg's ROM blobs ({@code rom_add_blob}: ACPI tables, loader, RSDP) are resizeable RAMBlocks. */

@@ -291,7 +291,18 @@ public final class LoadCheck {
         } else if (srcDesc != null) {
             subs = subs(srcDesc);
         }
-        JObject dvmsd = schema == null ? null : schema.vmsd(d.vmsdName());
+        JObject dvmsd = d.description();
+        if (dvmsd == null && schema != null) {
+            // one VMSD name may belong to several classes: take the one whose fields fit the stream
+            List<JObject> candidates = schema.vmsds(d.vmsdName());
+            dvmsd = candidates.isEmpty() ? null : candidates.get(0);
+            for (JObject c : candidates) {
+                if (srcDesc != null && schemaDiff(srcDesc, c, h.versionId()) == null) {
+                    dvmsd = c;
+                    break;
+                }
+            }
+        }
         VmStateDescription dlayout = dest.layouts() == null ? null
                 : dest.layouts().description(h.idstr(), h.instanceId());
         if (subs != null && (dvmsd != null || dlayout != null)) {

@@ -125,6 +125,22 @@ public final class DumpVmstateSchema implements DescriptionSource {
         return java.util.Collections.unmodifiableMap(byClass);
     }
 
+    /**
+     * Every distinct top-level Description named {@code vmsdName}, in file order: one VMSD name can
+     * belong to several classes with different layouts (e.g. {@code isa-serial}'s {@code serial}
+     * wraps the {@code serial} VMSD of {@code serial} as a struct).
+     */
+    public List<JObject> vmsds(String vmsdName) {
+        List<JObject> out = new ArrayList<>();
+        for (JObject c : byClass.values()) {
+            JObject d = c.getObject("Description");
+            if (d != null && vmsdName.equals(d.getString("name")) && !out.contains(d)) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
     @Override
     public List<VmStateDescription> candidates(String idstr, int instanceId, int versionId) {
         String vmsd = SectionHeader.vmsdNameOf(idstr);
