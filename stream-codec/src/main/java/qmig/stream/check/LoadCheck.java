@@ -39,6 +39,7 @@ public final class LoadCheck {
 
     private static final String EINVAL = "Invalid argument";
     private static final String ENOENT = "No such file or directory";
+    private static final String AFTER = "(after the first failure) ";
     /** x86's fixed TARGET_PAGE_BITS. */
     private static final int TARGET_PAGE_BITS = 12;
 
@@ -77,10 +78,11 @@ public final class LoadCheck {
                             + " requires one (send-configuration)"),
                     "Configuration section missing");
         }
+        // QEMU stops at the first failure; the records after it are still checked, for the report
         for (StreamRecord r : records) {
-            if (errors != null) {
-                break;
-            }
+            boolean reached = errors == null;
+            int before = sections.size();
+            int findingsBefore = findings.size();
             if (r instanceof StreamRecord.Configuration c) {
                 configuration(c);
             } else if (r instanceof StreamRecord.Section s) {
@@ -89,6 +91,22 @@ public final class LoadCheck {
                 sections.add(new LoadReport.SectionResult(c.offset(), "command", null, -1, -1, "ok", null));
             } else if (r instanceof StreamRecord.Eof e) {
                 sections.add(new LoadReport.SectionResult(e.offset(), "eof", null, -1, -1, "ok", null));
+            }
+            if (!reached) {
+                for (int i = before; i < sections.size(); i++) {
+                    LoadReport.SectionResult x = sections.get(i);
+                    sections.set(i, new LoadReport.SectionResult(x.offset(), x.kind(), x.idstr(), x.instance(),
+                            x.version(), "not reached; " + x.status(), x.dest()));
+                }
+                for (int i = findingsBefore; i < findings.size(); i++) {
+                    Finding f = findings.get(i);
+                    if (f.message().startsWith(AFTER)) {
+                        continue;
+                    }
+                    findings.set(i, new Finding(f.severity(), f.path(), AFTER + f.message()));
+                }
+            }
+            if (r instanceof StreamRecord.Eof) {
                 break;
             }
         }
@@ -118,7 +136,14 @@ public final class LoadCheck {
     private void fail(LoadReport.SectionResult where, Finding why, String... lines) {
         sections.add(where);
         findings.add(why);
-        errors = List.of(lines);
+        setErrors(lines);
+    }
+
+    /** The first failure's lines win: QEMU stops there. */
+    private void setErrors(String... lines) {
+        if (errors == null) {
+            errors = List.of(lines);
+        }
     }
 
     private void configuration(StreamRecord.Configuration c) {
@@ -227,21 +252,23 @@ public final class LoadCheck {
     /** {@code ram_load_precopy}'s RAM_SAVE_FLAG_MEM_SIZE: every block must exist; a size change needs RAM_RESIZEABLE. */
     private void ram(StreamRecord.Section s, String kind, String dv, String loadFailed) {
         SectionHeader h = s.header();
+        String status = "ok";
         if (s.payload() instanceof RamPayload p) {
             for (RamRecord rr : p.records()) {
                 if (!(rr instanceof RamRecord.MemSize ms)) {
                     continue;
                 }
+                // QEMU stops at the first bad block; the others are reported too
                 for (BlockInfo b : ms.blocks()) {
                     Destination.Block db = dest.block(b.idstr(), usedBlocks);
                     String bpath = "ramblock '" + b.idstr() + "'";
+                    String after = status.equals("ok") && errors == null ? "" : AFTER;
                     if (db == null) {
-                        fail(new LoadReport.SectionResult(s.offset(), kind, h.idstr(), h.instanceId(), h.versionId(),
-                                "failed: unknown ramblock " + b.idstr(), dv),
-                                Finding.error(bpath, "the destination has no such RAMBlock"),
-                                "Unknown ramblock \"" + b.idstr() + "\", cannot accept migration",
+                        findings.add(Finding.error(bpath, after + "the destination has no such RAMBlock"));
+                        setErrors("Unknown ramblock \"" + b.idstr() + "\", cannot accept migration",
                                 loadFailed, "load of migration failed: " + EINVAL);
-                        return;
+                        status = status.equals("ok") ? "failed: unknown ramblock " + b.idstr() : status;
+                        continue;
                     }
                     long aligned = (b.usedLength() + 4095) & ~4095L; // HOST_PAGE_ALIGN, 4 KiB host pages
                     if (db.usedLength() >= 0 && aligned != db.usedLength()) {
@@ -250,14 +277,11 @@ public final class LoadCheck {
                                     + " block)", db.usedLength(), b.usedLength())));
                             continue;
                         }
-                        fail(new LoadReport.SectionResult(s.offset(), kind, h.idstr(), h.instanceId(), h.versionId(),
-                                "failed: size of ramblock " + b.idstr(), dv),
-                                Finding.error(bpath, String.format("size 0x%x, the destination's is 0x%x",
-                                        b.usedLength(), db.usedLength())),
-                                String.format("Size mismatch: %s: 0x%x != 0x%x: %s", b.idstr(), aligned,
-                                        db.usedLength(), EINVAL),
-                                loadFailed, "load of migration failed: " + EINVAL);
-                        return;
+                        findings.add(Finding.error(bpath, after + String.format("size 0x%x, the destination's is 0x%x",
+                                b.usedLength(), db.usedLength())));
+                        setErrors(String.format("Size mismatch: %s: 0x%x != 0x%x: %s", b.idstr(), aligned,
+                                db.usedLength(), EINVAL), loadFailed, "load of migration failed: " + EINVAL);
+                        status = status.equals("ok") ? "failed: size of ramblock " + b.idstr() : status;
                     }
                 }
                 for (Destination.Block db : dest.blocks()) {
@@ -273,7 +297,8 @@ public final class LoadCheck {
                 break;
             }
         }
-        sections.add(new LoadReport.SectionResult(s.offset(), kind, h.idstr(), h.instanceId(), h.versionId(), "ok", dv));
+        sections.add(new LoadReport.SectionResult(s.offset(), kind, h.idstr(), h.instanceId(), h.versionId(), status,
+                dv));
     }
 
     /** A subsection the source wrote: name, version, and its own subsections. */
@@ -316,7 +341,7 @@ public final class LoadCheck {
         if (srcDesc != null && (dvmsd != null || dlayout != null)) {
             String diff = dlayout != null ? layoutDiff(srcDesc, dlayout) : schemaDiff(srcDesc, dvmsd, h.versionId());
             if (diff != null) {
-                exact = false;
+                exact &= errors != null;
                 fail(new LoadReport.SectionResult(s.offset(), kind, h.idstr(), h.instanceId(), h.versionId(),
                         "failed: field layout", dv),
                         Finding.error(path, diff + "; the destination misreads the section (QEMU's message then"
@@ -355,7 +380,7 @@ public final class LoadCheck {
                 // not taken for a subsection: the loader returns and expects the footer (0x7e), finds 0x05
                 findings.add(Finding.error(path + "/" + sub.name(), "subsection name does not start with '" + parent
                         + "': the destination stops at it and expects the section footer"));
-                errors = List.of("Missing section footer for " + h.idstr(), "load of migration failed: " + EINVAL);
+                setErrors("Missing section footer for " + h.idstr(), "load of migration failed: " + EINVAL);
                 return "subsection " + sub.name();
             }
             int max;
@@ -380,7 +405,7 @@ public final class LoadCheck {
                 }
                 findings.add(Finding.error(path + "/" + sub.name(), "the destination's '" + parent
                         + "' has no such subsection"));
-                errors = List.of(loadFailed, "load of migration failed: " + ENOENT);
+                setErrors(loadFailed, "load of migration failed: " + ENOENT);
                 return "subsection " + sub.name() + " not found";
             }
             if (dsub != null) {
@@ -393,14 +418,14 @@ public final class LoadCheck {
             if (sub.version() > max) {
                 findings.add(Finding.error(path + "/" + sub.name(), "version " + sub.version()
                         + " > destination version_id " + max));
-                errors = List.of(tooNew(sub.name(), sub.version(), max), loadFailed,
+                setErrors(tooNew(sub.name(), sub.version(), max), loadFailed,
                         "load of migration failed: " + EINVAL);
                 return "subsection " + sub.name() + " version too new";
             }
             if (min >= 0 && sub.version() < min) {
                 findings.add(Finding.error(path + "/" + sub.name(), "version " + sub.version()
                         + " < destination minimum_version_id " + min));
-                errors = List.of(tooOld(sub.name(), sub.version(), min), loadFailed,
+                setErrors(tooOld(sub.name(), sub.version(), min), loadFailed,
                         "load of migration failed: " + EINVAL);
                 return "subsection " + sub.name() + " version too old";
             }
