@@ -183,9 +183,16 @@ final class CheckCommand implements Callable<Integer> {
         return null;
     }
 
-    static DumpVmstateSchema readSchema(Path p) throws IOException {
+    /** A -dump-vmstate file (raw or compressed), no larger than {@code Limits.maxVmDescriptionBytes}. */
+    DumpVmstateSchema readSchema(Path p) throws IOException {
+        long max = limitOptions.apply(Limits.DEFAULT).maxVmDescriptionBytes();
         try (InputStream in = Inputs.open(p, Inputs.detect(p))) {
-            return DumpVmstateSchema.parse(in);
+            byte[] text = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (text.length > max) {
+                throw StreamFormatException.limitExceeded(0, "-dump-vmstate file " + p, text.length, max,
+                        "Limits.maxVmDescriptionBytes");
+            }
+            return DumpVmstateSchema.parse(new java.io.ByteArrayInputStream(text));
         }
     }
 
@@ -309,8 +316,11 @@ final class CheckCommand implements Callable<Integer> {
             }
             out.flush();
             return ok ? 0 : 1;
+        } catch (IllegalArgumentException e) {
+            System.err.println("qmig check: " + e.getMessage());
+            return Qmig.EXIT_USAGE;
         } catch (StreamFormatException e) {
-            System.err.println("qmig check: " + current + ": " + e.getMessage());
+            System.err.println("qmig check: " + current + ": " + LimitOptions.describe(e));
             return Qmig.EXIT_BAD_STREAM;
         } catch (IOException e) {
             return StreamInput.fail(current, e);

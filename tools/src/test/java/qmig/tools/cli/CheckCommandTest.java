@@ -84,5 +84,12 @@ class CheckCommandTest {
         QmigCliTest.Run bad = QmigCliTest.run("check", cut.toString());
         assertEquals(Qmig.EXIT_BAD_STREAM, bad.exit(), bad.out() + bad.err());
         assertEquals(Qmig.EXIT_IO, QmigCliTest.run("check", dir.resolve("missing.mig").toString()).exit());
+        QmigCliTest.Run big = QmigCliTest.run("check", "--schema", q35.toString(), "--schema", q35.toString(),
+                "--limit", "maxVmDescriptionBytes=1000");
+        assertEquals(Qmig.EXIT_BAD_STREAM, big.exit(), big.out() + big.err());
+        assertTrue(big.err().contains("Limits.maxVmDescriptionBytes"), big.err());
+        Path notJson = QmigCliTest.raw(dir, "x.json", "[1, 2]".getBytes());
+        assertEquals(Qmig.EXIT_BAD_STREAM, QmigCliTest.run("check", "--schema", notJson.toString(), "--schema",
+                q35.toString()).exit());
     }
 }
