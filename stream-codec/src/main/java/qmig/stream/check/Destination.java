@@ -195,7 +195,13 @@ public record Destination(String machine, String from, List<Handler> handlers, L
                     default -> throw new IOException("bad line in bundled instance list " + file + ": " + line);
                 }
             }
-            return new Destination(machine, "the bundled " + machine + " capture (" + args + ")", hs, bs, null);
+            String from = "the bundled " + machine + " capture (" + args + ")";
+            if (m.startsWith("pc-") && !m.equals(machine)) {
+                // another version of the machine type: same devices, its own name in the configuration check
+                from += " as " + machineType;
+                machine = machineType;
+            }
+            return new Destination(machine, from, hs, bs, null);
         }
     }
 

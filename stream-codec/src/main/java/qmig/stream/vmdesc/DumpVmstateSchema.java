@@ -69,13 +69,41 @@ public final class DumpVmstateSchema implements DescriptionSource {
                 machine = o.getString("Name");
                 continue;
             }
-            byClass.putIfAbsent(m.key(), o);
             JObject d = o.getObject("Description");
+            if (d != null) {
+                validate(m.key(), d, 0);
+            }
+            byClass.putIfAbsent(m.key(), o);
             if (d != null && d.getString("name") != null) {
                 byVmsd.putIfAbsent(d.getString("name"), d);
             }
         }
         return new DumpVmstateSchema(machine, byVmsd, LearnedLayouts.empty(), byClass);
+    }
+
+    /** Checks the shape every reader of a Description relies on: a name, objects in Fields/Subsections, field names. */
+    private static void validate(String path, JObject vmsd, int depth) throws StreamFormatException {
+        String name = vmsd.getString("name");
+        if (name == null || depth > 64) {
+            throw StreamFormatException.corrupt(Where.NOWHERE, "-dump-vmstate: " + path
+                    + (name == null ? ": a Description without a name" : ": nested too deeply"));
+        }
+        for (JsonValue fv : vmsd.getArray("Fields")) {
+            if (!(fv instanceof JObject f) || f.getString("field") == null) {
+                throw StreamFormatException.corrupt(Where.NOWHERE, "-dump-vmstate: " + path + "/" + name
+                        + ": a field is not an object with a \"field\" name: " + fv);
+            }
+            if (f.getObject("Description") != null) {
+                validate(path + "/" + name + ":" + f.getString("field"), f.getObject("Description"), depth + 1);
+            }
+        }
+        for (JsonValue sv : vmsd.getArray("Subsections")) {
+            if (!(sv instanceof JObject sub)) {
+                throw StreamFormatException.corrupt(Where.NOWHERE, "-dump-vmstate: " + path + "/" + name
+                        + ": a subsection is not an object: " + sv);
+            }
+            validate(path + "/" + name, sub, depth + 1);
+        }
     }
 
     /** The bundled schema of Debian's QEMU 7.2 for a machine type (pc-q35-7.2, pc-i440fx-7.2, q35, pc…), or null. */

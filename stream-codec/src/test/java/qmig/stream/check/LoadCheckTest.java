@@ -104,4 +104,13 @@ class LoadCheckTest {
                 "load of migration failed: No such file or directory"), r.qemuErrors());
         assertTrue(r.exact());
     }
+
+    /** Real QEMU 7.2 started with {@code -M pc-q35-7.1} prints exactly these two lines for the q35-plain capture. */
+    @Test
+    void anOlderMachineTypeOfTheSameBinaryRejectsA72Stream() throws IOException {
+        LoadReport r = LoadCheck.check(read(Captures.Q35_PLAIN), Destination.bundled("pc-q35-7.1", q35()), q35());
+        assertEquals(List.of("Machine type received is 'pc-q35-7.2' and local is 'pc-q35-7.1'",
+                "load of migration failed: Invalid argument"), r.qemuErrors());
+        assertEquals("pc-q35-7.1", r.machine());
+    }
 }

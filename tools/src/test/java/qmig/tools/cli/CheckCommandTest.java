@@ -88,6 +88,11 @@ class CheckCommandTest {
                 "--limit", "maxVmDescriptionBytes=1000");
         assertEquals(Qmig.EXIT_BAD_STREAM, big.exit(), big.out() + big.err());
         assertTrue(big.err().contains("Limits.maxVmDescriptionBytes"), big.err());
+        Path badField = QmigCliTest.raw(dir, "f.json", ("{\"vmschkmachine\": {\"Name\": \"pc-q35-7.2\"}, \"x\": {\"Name\":"
+                + " \"x\", \"Description\": {\"name\": \"x\", \"Fields\": [1]}}}").getBytes());
+        QmigCliTest.Run bf = QmigCliTest.run("check", "--schema", badField.toString(), "--schema", q35.toString());
+        assertEquals(Qmig.EXIT_BAD_STREAM, bf.exit(), bf.out() + bf.err());
+        assertTrue(bf.err().contains("x/x: a field is not an object"), bf.err());
         Path notJson = QmigCliTest.raw(dir, "x.json", "[1, 2]".getBytes());
         assertEquals(Qmig.EXIT_BAD_STREAM, QmigCliTest.run("check", "--schema", notJson.toString(), "--schema",
                 q35.toString()).exit());
