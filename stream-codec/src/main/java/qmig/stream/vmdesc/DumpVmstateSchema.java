@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,11 +42,14 @@ public final class DumpVmstateSchema implements DescriptionSource {
     private final Map<String, JObject> byVmsd;
     private final LearnedLayouts learned;
     private final String label;
+    private final Map<String, JObject> byClass;
 
-    private DumpVmstateSchema(String machine, Map<String, JObject> byVmsd, LearnedLayouts learned, String label) {
+    private DumpVmstateSchema(String machine, Map<String, JObject> byVmsd, LearnedLayouts learned,
+                              Map<String, JObject> byClass, String label) {
         this.machine = machine;
         this.byVmsd = byVmsd;
         this.learned = learned;
+        this.byClass = byClass;
         this.label = label;
     }
 
@@ -57,6 +61,7 @@ public final class DumpVmstateSchema implements DescriptionSource {
             throw StreamFormatException.corrupt(Where.at(0), "-dump-vmstate: expected a JSON object");
         }
         Map<String, JObject> byVmsd = new HashMap<>();
+        Map<String, JObject> byClass = new LinkedHashMap<>();
         String machine = null;
         for (Member m : top.members()) {
             if (!(m.value() instanceof JObject o)) {
@@ -67,12 +72,41 @@ public final class DumpVmstateSchema implements DescriptionSource {
                 continue;
             }
             JObject d = o.getObject("Description");
+            if (d != null) {
+                validate(m.key(), d, 0);
+            }
+            byClass.putIfAbsent(m.key(), o);
             if (d != null && d.getString("name") != null) {
                 byVmsd.putIfAbsent(d.getString("name"), d);
             }
         }
-        return new DumpVmstateSchema(machine, byVmsd, LearnedLayouts.empty(),
+        return new DumpVmstateSchema(machine, byVmsd, LearnedLayouts.empty(), byClass,
                 "the -dump-vmstate schema" + (machine == null ? "" : " of " + machine));
+    }
+
+    /** Checks the shape every reader of a Description relies on: a name, objects in Fields/Subsections, field names. */
+    private static void validate(String path, JObject vmsd, int depth) throws StreamFormatException {
+        String name = vmsd.getString("name");
+        if (name == null || depth > 64) {
+            throw StreamFormatException.corrupt(Where.NOWHERE, "-dump-vmstate: " + path
+                    + (name == null ? ": a Description without a name" : ": nested too deeply"));
+        }
+        for (JsonValue fv : vmsd.getArray("Fields")) {
+            if (!(fv instanceof JObject f) || f.getString("field") == null) {
+                throw StreamFormatException.corrupt(Where.NOWHERE, "-dump-vmstate: " + path + "/" + name
+                        + ": a field is not an object with a \"field\" name: " + fv);
+            }
+            if (f.getObject("Description") != null) {
+                validate(path + "/" + name + ":" + f.getString("field"), f.getObject("Description"), depth + 1);
+            }
+        }
+        for (JsonValue sv : vmsd.getArray("Subsections")) {
+            if (!(sv instanceof JObject sub)) {
+                throw StreamFormatException.corrupt(Where.NOWHERE, "-dump-vmstate: " + path + "/" + name
+                        + ": a subsection is not an object: " + sv);
+            }
+            validate(path + "/" + name, sub, depth + 1);
+        }
     }
 
     /** The bundled schema of Debian's QEMU 7.2 for a machine type (pc-q35-7.2, pc-i440fx-7.2, q35, pc…), or null. */
@@ -91,13 +125,13 @@ public final class DumpVmstateSchema implements DescriptionSource {
                 return null;
             }
             DumpVmstateSchema s = parse(new GZIPInputStream(in)).withLearned(LearnedLayouts.bundled());
-            return new DumpVmstateSchema(s.machine, s.byVmsd, s.learned, "the bundled QEMU 7.2 schema (" + file + ")");
+            return new DumpVmstateSchema(s.machine, s.byVmsd, s.learned, s.byClass, "the bundled QEMU 7.2 schema (" + file + ")");
         }
     }
 
     /** The same schema with {@code layouts} tried before the dump's guesses. */
     public DumpVmstateSchema withLearned(LearnedLayouts layouts) {
-        return new DumpVmstateSchema(machine, byVmsd, layouts, label);
+        return new DumpVmstateSchema(machine, byVmsd, layouts, byClass, label);
     }
 
     /** The machine the dump was made for ("vmschkmachine"), or null. */
@@ -124,6 +158,36 @@ public final class DumpVmstateSchema implements DescriptionSource {
 
     public boolean knows(String vmsdName) {
         return byVmsd.containsKey(vmsdName);
+    }
+
+    /** The dump's VMSD object ({@code name}, versions, {@code Fields}, {@code Subsections}) for a VMSD name, or null. */
+    public JObject vmsd(String vmsdName) {
+        return byVmsd.get(vmsdName);
+    }
+
+    /**
+     * The dump's top-level entries in file order, keyed by QOM class name ({@code Name},
+     * {@code version_id}, {@code minimum_version_id}, {@code Description}); without
+     * {@code vmschkmachine}.
+     */
+    public Map<String, JObject> classes() {
+        return java.util.Collections.unmodifiableMap(byClass);
+    }
+
+    /**
+     * Every distinct top-level Description named {@code vmsdName}, in file order: one VMSD name can
+     * belong to several classes with different layouts (e.g. {@code isa-serial}'s {@code serial}
+     * wraps the {@code serial} VMSD of {@code serial} as a struct).
+     */
+    public List<JObject> vmsds(String vmsdName) {
+        List<JObject> out = new ArrayList<>();
+        for (JObject c : byClass.values()) {
+            JObject d = c.getObject("Description");
+            if (d != null && vmsdName.equals(d.getString("name")) && !out.contains(d)) {
+                out.add(d);
+            }
+        }
+        return out;
     }
 
     @Override
