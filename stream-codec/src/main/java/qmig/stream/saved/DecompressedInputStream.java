@@ -15,6 +15,8 @@ import qmig.stream.wire.Where;
  */
 final class DecompressedInputStream extends InputStream {
 
+    private static final int STEP = 1 << 16;
+
     private final InputStream decoder;
     private final CountingInputStream compressed;
     private final SavedForm form;
@@ -53,7 +55,8 @@ final class DecompressedInputStream extends InputStream {
             }
             return -1;
         }
-        int n = call(b, off, (int) Math.min(len, limit - pos));
+        // small steps, so that an error thrown inside the decompressor is placed within 64 KiB
+        int n = call(b, off, (int) Math.min(Math.min(len, STEP), limit - pos));
         if (n > 0) {
             pos += n;
         }
@@ -68,22 +71,24 @@ final class DecompressedInputStream extends InputStream {
                 throw e.at(e.where().withFileOffset(compressed.count()));
             }
             throw e;
-        } catch (EOFException e) {
-            throw StreamFormatException.truncated(Where.inFile(pos, compressed.count()),
-                    "truncated " + form.label() + " data: the compressed input ended after " + compressed.count()
-                            + " bytes (" + e.getMessage() + ")", e);
         } catch (IOException | RuntimeException e) {
-            String m = String.valueOf(e.getMessage());
-            String lower = m.toLowerCase(java.util.Locale.ROOT);
-            if (lower.contains("truncated") || lower.contains("unexpected end") || lower.contains("premature")
-                    || lower.contains("end of stream") || lower.contains("eof")) {
-                throw StreamFormatException.truncated(Where.inFile(pos, compressed.count()),
-                        "truncated " + form.label() + " data: the compressed input ended after " + compressed.count()
-                                + " bytes (" + m + ")", e);
-            }
-            throw StreamFormatException.corrupt(Where.inFile(pos, compressed.count()),
-                    "corrupt " + form.label() + " data: " + m, e);
+            throw translate(e, form, pos, compressed.count());
         }
+    }
+
+    /** A decompressor's own exception as a {@code Truncated} (its input ended) or {@code Corrupt}. */
+    static StreamFormatException translate(Exception e, SavedForm form, long pos, long fileAt) {
+        if (e instanceof StreamFormatException sfe) {
+            return sfe;
+        }
+        String m = String.valueOf(e.getMessage());
+        String lower = m.toLowerCase(java.util.Locale.ROOT);
+        if (e instanceof EOFException || lower.contains("truncated") || lower.contains("unexpected end")
+                || lower.contains("premature") || lower.contains("end of stream") || lower.contains("eof")) {
+            return StreamFormatException.truncated(Where.inFile(pos, fileAt), "truncated " + form.label()
+                    + " data: the compressed input ended after " + fileAt + " bytes (" + m + ")", e);
+        }
+        return StreamFormatException.corrupt(Where.inFile(pos, fileAt), "corrupt " + form.label() + " data: " + m, e);
     }
 
     @Override

@@ -132,8 +132,10 @@ public record LibvirtHeader(long offset, boolean complete, boolean bigEndian, in
             throw StreamFormatException.corrupt(Where.inFile(0, at + 32), "libvirt save image cookieOffset "
                     + cookieOffset + " is outside the data area of " + dataLen + " bytes");
         }
-        Limits.check(at + 20, "libvirt save image data_len", dataLen, limits.maxWrapperTableBytes(),
-                "Limits.maxWrapperTableBytes");
+        if (dataLen > limits.maxWrapperTableBytes()) {
+            throw StreamFormatException.limitExceeded(Where.inFile(0, at + 20), "libvirt save image data_len", dataLen,
+                    limits.maxWrapperTableBytes(), "Limits.maxWrapperTableBytes");
+        }
         byte[] data = in.readNBytes((int) dataLen);
         if (data.length < dataLen) {
             throw StreamFormatException.truncated(Where.inFile(0, at + HEADER_BYTES + data.length),

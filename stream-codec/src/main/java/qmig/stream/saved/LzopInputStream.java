@@ -45,7 +45,7 @@ final class LzopInputStream extends InputStream {
 
     private final InputStream in;
     private final Limits limits;
-    private long inPos;       // bytes consumed from in (offset inside the lzop file)
+    private long inPos;       // file offset of the next byte of in
     private long outPos;      // decompressed bytes handed out
     private int flags;
     private boolean headerRead;
@@ -54,8 +54,10 @@ final class LzopInputStream extends InputStream {
     private int blockPos;
     private int blockLen;
 
-    LzopInputStream(InputStream in, Limits limits) {
+    /** @param start the offset of the lzop data in the file (for error messages) */
+    LzopInputStream(InputStream in, long start, Limits limits) {
         this.in = in;
+        this.inPos = start;
         this.limits = limits;
     }
 
@@ -136,7 +138,10 @@ final class LzopInputStream extends InputStream {
         }
         if ((flags & F_H_EXTRA_FIELD) != 0) {
             long extra = u32("lzop extra field length");
-            Limits.check(inPos, "lzop extra field", extra, limits.maxWrapperTableBytes(), "Limits.maxWrapperTableBytes");
+            if (extra > limits.maxWrapperTableBytes()) {
+                throw StreamFormatException.limitExceeded(where(inPos - 4), "lzop extra field", extra,
+                        limits.maxWrapperTableBytes(), "Limits.maxWrapperTableBytes");
+            }
             skipN(extra, "lzop extra field");
             u32("lzop extra field checksum");
         }

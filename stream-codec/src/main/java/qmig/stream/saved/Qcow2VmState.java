@@ -54,8 +54,10 @@ public final class Qcow2VmState extends InputStream {
         this.start = l1Index * span;
         this.length = s.vmStateSize();
         long l1Bytes = s.l1Size() * 8;
-        Limits.check(s.entryOffset() + 8, "qcow2 snapshot " + s.id() + " L1 table bytes", l1Bytes,
-                limits.maxWrapperTableBytes(), "Limits.maxWrapperTableBytes");
+        if (l1Bytes > limits.maxWrapperTableBytes()) {
+            throw StreamFormatException.limitExceeded(Where.inFile(0, s.entryOffset() + 8), "qcow2 snapshot " + s.id()
+                    + " L1 table bytes", l1Bytes, limits.maxWrapperTableBytes(), "Limits.maxWrapperTableBytes");
+        }
         img.checkTable(s.l1Offset(), l1Bytes, "qcow2 snapshot " + s.id() + " l1_table_offset", s.entryOffset());
         ByteBuffer t = img.read(s.l1Offset(), (int) l1Bytes, "qcow2 L1 table", s.entryOffset());
         l1 = new long[(int) s.l1Size()];

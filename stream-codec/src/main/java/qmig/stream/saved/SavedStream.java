@@ -302,29 +302,26 @@ public final class SavedStream implements Closeable {
                                 + " needs random access: decompress it to a file first");
                 default -> {
                     layers.add(Layer.of(form, offset, form.label() + " compressed, at offset " + offset + suffix));
-                    cur = new DecompressedInputStream(decoder(form, b), fileCounter, form, limits);
+                    cur = new DecompressedInputStream(decoder(form, b, offset), fileCounter, form, limits);
                     offset = 0;
                 }
             }
         }
     }
 
-    private InputStream decoder(SavedForm form, InputStream in) throws IOException {
+    private InputStream decoder(SavedForm form, InputStream in, long offset) throws IOException {
         try {
             return switch (form) {
                 case GZIP -> new GzipCompressorInputStream(in, true);
                 case BZIP2 -> new BZip2CompressorInputStream(in, true);
                 case XZ -> new XZInputStream(in);
-                case LZOP -> new LzopInputStream(in, limits);
+                case LZOP -> new LzopInputStream(in, offset, limits);
                 case ZSTD -> new ZstdInputStream(in).setContinuous(false);
                 case LZ4 -> new FramedLZ4CompressorInputStream(in, true);
                 default -> throw new IllegalStateException(form.name());
             };
-        } catch (StreamFormatException e) {
-            throw e;
         } catch (IOException e) {
-            throw StreamFormatException.corrupt(Where.inFile(0, fileCounter.count()), "bad " + form.label() + " header: "
-                    + e.getMessage(), e);
+            throw DecompressedInputStream.translate(e, form, 0, fileCounter.count());
         }
     }
 
