@@ -46,6 +46,7 @@ public final class SavedStream implements Closeable {
     private long base = -1;
     private InputStream stream;
     private CountingInputStream fileCounter;
+    private boolean allowUnknown;
 
     private SavedStream(Path file, FileChannel channel, Limits limits) {
         this.file = file;
@@ -76,6 +77,49 @@ public final class SavedStream implements Closeable {
 
     public static SavedStream open(Path file, Limits limits) throws IOException {
         return open(file, limits, null);
+    }
+
+    /**
+     * Opens a file whose content need not be a migration stream (a recorded multifd channel):
+     * compression layers are undone, and whatever comes out is the stream.
+     */
+    public static SavedStream openData(Path file, Limits limits) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        SavedStream s = new SavedStream(file, ch, limits);
+        boolean ok = false;
+        try {
+            byte[] head = s.peekFile(0, SavedForm.PEEK);
+            SavedForm form = SavedForm.detect(head, head.length);
+            if (form == null || !form.isCompression()) {
+                s.raw(0);
+            } else {
+                s.allowUnknown = true;
+                s.fileCounter = new CountingInputStream(Channels.newInputStream(ch), 0);
+                s.streamed(new BufferedInputStream(s.fileCounter, 1 << 16), 0, null);
+            }
+            ok = true;
+            return s;
+        } finally {
+            if (!ok) {
+                ch.close();
+            }
+        }
+    }
+
+    /** The migration stream of {@code file} as one InputStream; closing it closes the file. */
+    public static InputStream openStream(Path file, Limits limits, String snapshot) throws IOException {
+        SavedStream s = open(file, limits, snapshot);
+        try {
+            return new java.io.FilterInputStream(s.stream()) {
+                @Override
+                public void close() throws IOException {
+                    s.close();
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
     }
 
     public Path file() {
@@ -268,6 +312,11 @@ public final class SavedStream implements Closeable {
             byte[] head = b.readNBytes(SavedForm.PEEK);
             b.reset();
             SavedForm form = SavedForm.detect(head, head.length);
+            if (form == null && allowUnknown) {
+                layers.add(Layer.of(SavedForm.RAW, offset, "data at offset " + offset));
+                stream = b;
+                return;
+            }
             if (form == null) {
                 throw StreamFormatException.corrupt(Where.inFile(0, fileCounter.count()),
                         "the content after " + layers.get(layers.size() - 1).kind().label() + " is no migration stream"
