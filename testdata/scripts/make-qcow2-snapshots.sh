@@ -4,7 +4,8 @@
 #
 # Makes a qcow2 image with real internal snapshots from Debian's QEMU 7.2:
 #   1. qemu-img create -f qcow2 OUT.qcow2 64M (compat 1.1 = qcow2 v3 unless told)
-#   2. starts q35 (-nodefaults -display none -S: paused, never ran, 64M RAM)
+#   2. starts q35 (-nodefaults -display none -S: paused, never ran, 64M RAM;
+#      the RTC follows the VM clock, so a paused VM keeps the very same state)
 #      with the image attached as a virtio-blk disk;
 #   3. savevm "vm1", migrate "exec:cat > OUT.qcow2.vm1.mig" (paused, so the
 #      .mig holds the same machine state as the snapshot); cont, let the
@@ -33,7 +34,7 @@ rm -f "$OUT" "$OUT.vm1.mig" "$OUT.vm2.mig"
 qemu-img create -q -f qcow2 -o compat="$COMPAT" "$OUT" 64M
 lab_tmpdir qcow2snap
 T=$LAB_TMP
-"$QEMU" -M q35 -nodefaults -display none -m 64M -S \
+"$QEMU" -M q35 -nodefaults -display none -m 64M -S -rtc base=2020-01-01T00:00:00,clock=vm \
     -drive file="$OUT",if=none,id=d0,format=qcow2 -device virtio-blk-pci,drive=d0 \
     -qmp unix:"$T/qmp.sock",server=on,wait=off 2>"$T/qemu.err" &
 QPID=$!

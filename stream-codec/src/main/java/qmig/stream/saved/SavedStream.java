@@ -47,6 +47,8 @@ public final class SavedStream implements Closeable {
     private InputStream stream;
     private CountingInputStream fileCounter;
     private boolean allowUnknown;
+    private Qcow2Image qcow2;
+    private Qcow2Snapshot qcow2Snapshot;
 
     private SavedStream(Path file, FileChannel channel, Limits limits) {
         this.file = file;
@@ -173,7 +175,35 @@ public final class SavedStream implements Closeable {
         if (base >= 0) {
             return StreamReader.forFile(channel, base, options);
         }
-        return new StreamReader(WireReader.of(stream(), 1 << 20), options);
+        StreamReader r = new StreamReader(WireReader.of(stream(), 1 << 20), options);
+        if (qcow2 != null) {
+            // random access: the trailer is located from the end of the VM state first, as for a file
+            qmig.stream.json.JsonValue tree = qcow2Trailer(options.limits());
+            if (tree != null) {
+                r.useTrailer(tree);
+            }
+        }
+        return r;
+    }
+
+    /** The VMDESCRIPTION trailer at the end of the chosen qcow2 snapshot's VM state, or null. */
+    private qmig.stream.json.JsonValue qcow2Trailer(Limits l) throws IOException {
+        try (Qcow2VmState vm = qcow2.vmState(qcow2Snapshot, l)) {
+            long len = vm.length();
+            long tail = Math.min(len, l.maxVmDescriptionBytes() + 6);
+            if (tail < 7 || tail > Integer.MAX_VALUE - 8) {
+                return null;
+            }
+            long start = len - tail;
+            vm.skip(start);
+            byte[] b = vm.readNBytes((int) tail);
+            long p = qmig.stream.grammar.TrailerLocator.locate(b, 0, b.length, l.maxVmDescriptionBytes());
+            if (p < 0) {
+                return null;
+            }
+            return qmig.stream.json.Json.parse(b, (int) p + 5, (int) (b.length - p - 5), start + p + 5,
+                    l.maxNestingDepth());
+        }
     }
 
     /** The layers as printed by {@code qmig inspect} and {@code qmig unwrap}, one per line. */
@@ -243,6 +273,8 @@ public final class SavedStream implements Closeable {
                     warnings.add("the qcow2 image is marked corrupt");
                 }
                 Qcow2Snapshot s = c.chosen();
+                qcow2 = img;
+                qcow2Snapshot = s;
                 layers.add(new Layer(SavedForm.QCOW2, 0, "qcow2 v" + img.version + " image, cluster size "
                         + (1 << img.clusterBits) + (img.extendedL2 ? ", extended L2" : "") + ", " + c.snapshots().size()
                         + " snapshots; reading snapshot " + s.id() + " '" + s.name() + "' (" + c.why() + "), VM state "
