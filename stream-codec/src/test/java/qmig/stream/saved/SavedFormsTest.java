@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import qmig.stream.wire.Limits;
 import qmig.testdata.Captures;
 
@@ -149,6 +150,47 @@ class SavedFormsTest {
             assertEquals(12345, s.layers().get(0).offset());
             assertEquals(12345, s.fileOffset());
             assertTrue(s.describe().contains("offset 12345"), s.describe());
+        }
+    }
+
+    @Test
+    void bytesAfterTheTrailerAreIgnored() throws Exception {
+        byte[] tail = new byte[1000];
+        new Random(3).nextBytes(tail);
+        Path f = SavedFiles.write(dir, "tail.bin", SavedFiles.concat(new byte[] {1, 2, 3}, capture, tail));
+        assertArrayEquals(capture, SavedFiles.reencode(f));
+    }
+
+    @ParameterizedTest(name = "lzop {0}")
+    @ValueSource(strings = {"-1", "-3", "-7", "-9"})
+    void lzopEveryLevelAgainstDebiansBinary(String level) throws Exception {
+        // LZO1X-999 (-7..-9) uses instructions the fast compressor never emits; mixed content exercises them all
+        byte[] mixed = new byte[3 << 20];
+        Random r = new Random(11);
+        for (int i = 0; i < mixed.length; ) {
+            int run = 1 + r.nextInt(5000);
+            int kind = r.nextInt(4);
+            for (int j = 0; j < run && i < mixed.length; j++, i++) {
+                mixed[i] = (byte) (kind == 0 ? 0 : kind == 1 ? r.nextInt() : kind == 2 ? "qemu migration "
+                        .charAt(j % 15) : mixed[Math.max(0, i - 1 - r.nextInt(Math.min(i, 40000) + 1))]);
+            }
+        }
+        for (byte[] data : new byte[][] {capture, mixed}) {
+            byte[] z = SavedFiles.run(data, "lzop", level, "-c");
+            Path f = SavedFiles.write(dir, "l.lzo", z);
+            try (SavedStream s = SavedStream.openData(f, Limits.DEFAULT)) {
+                assertArrayEquals(data, s.stream().readAllBytes());
+            }
+        }
+    }
+
+    @Test
+    void everyPrefixOfALibvirtHeaderIsTruncated() throws Exception {
+        byte[] img = SavedFiles.libvirtImage(true, false, 2, 0, capture);
+        for (int n = 16; n < 92 + 200; n += 7) {
+            Path f = SavedFiles.write(dir, "p.save", java.util.Arrays.copyOf(img, n));
+            org.junit.jupiter.api.Assertions.assertThrows(qmig.stream.wire.StreamFormatException.Truncated.class,
+                    () -> SavedFiles.reencode(f), "prefix " + n);
         }
     }
 
