@@ -169,6 +169,17 @@ class SavedFormsCliTest {
     }
 
     @Test
+    @Timeout(180)
+    void sendOfALibvirtXzImageIsAcceptedByARealQemu() throws Exception {
+        try (QemuDestination dest = QemuDestination.start("q35-viommu")) {
+            QmigCliTest.Run r = QmigCliTest.run("send", libvirt.toString(), "--to", "127.0.0.1:" + dest.port());
+            QemuDestination.Verdict v = dest.verdict(120);
+            assertEquals(0, r.exit(), r.out() + r.err() + v.summary());
+            assertTrue(v.accepted(), v.summary());
+        }
+    }
+
+    @Test
     @Timeout(120)
     void unwrapWritesTheBareStreamAndNoPartialFileOnError() throws Exception {
         Path out = dir.resolve("bare.mig");
