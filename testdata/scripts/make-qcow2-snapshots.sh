@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# make-qcow2-snapshots.sh [--compat 0.10|1.1] OUT.qcow2
+# make-qcow2-snapshots.sh [--compat 0.10|1.1] [-o QEMU_IMG_OPTIONS] OUT.qcow2
 #
 # Makes a qcow2 image with real internal snapshots from Debian's QEMU 7.2:
-#   1. qemu-img create -f qcow2 OUT.qcow2 64M (compat 1.1 = qcow2 v3 unless told)
+#   1. qemu-img create -f qcow2 OUT.qcow2 64M (compat 1.1 = qcow2 v3 unless told;
+#      -o adds creation options, e.g. extended_l2=on,cluster_size=128k)
 #   2. starts q35 (-nodefaults -display none -S: paused, never ran, 64M RAM;
 #      the RTC follows the VM clock, so a paused VM keeps the very same state)
 #      with the image attached as a virtio-blk disk;
@@ -16,22 +17,24 @@
 source "$(dirname "$0")/lib.sh"
 
 COMPAT=1.1
+OPTS=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --compat) COMPAT=$2; shift 2 ;;
+    -o) OPTS=",$2"; shift 2 ;;
     -h|--help) sed -n '3,/^source/p' "$0" | grep '^#'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) break ;;
     esac
 done
-[ $# -eq 1 ] || die "usage: $0 [--compat 0.10|1.1] OUT.qcow2"
+[ $# -eq 1 ] || die "usage: $0 [--compat 0.10|1.1] [-o OPTIONS] OUT.qcow2"
 OUT=$1
 mkdir -p "$(dirname "$OUT")"
 OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
 command -v "$QEMU" >/dev/null && command -v qemu-img >/dev/null || lab_ensure_tools
 
 rm -f "$OUT" "$OUT.vm1.mig" "$OUT.vm2.mig"
-qemu-img create -q -f qcow2 -o compat="$COMPAT" "$OUT" 64M
+qemu-img create -q -f qcow2 -o compat="$COMPAT$OPTS" "$OUT" 64M
 lab_tmpdir qcow2snap
 T=$LAB_TMP
 "$QEMU" -M q35 -nodefaults -display none -m 64M -S -rtc base=2020-01-01T00:00:00,clock=vm \

@@ -48,18 +48,23 @@ class Qcow2SnapshotTest {
 
     static Path v3;
     static Path v2;
+    static Path ext;
 
     @BeforeAll
     static void make() throws Exception {
         QemuDestination.requireQemu();
         v3 = make("v3.qcow2", "1.1");
         v2 = make("v2.qcow2", "0.10");
+        ext = make("ext.qcow2", "1.1", "-o", "extended_l2=on,cluster_size=128k");
     }
 
-    static Path make(String name, String compat) throws Exception {
+    static Path make(String name, String compat, String... more) throws Exception {
         Path out = dir.resolve(name);
-        Process p = new ProcessBuilder("bash", RepoPaths.script("make-qcow2-snapshots.sh").toString(), "--compat", compat,
-                out.toString()).redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of("bash", RepoPaths.script("make-qcow2-snapshots.sh").toString(),
+                "--compat", compat));
+        cmd.addAll(List.of(more));
+        cmd.add(out.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] log = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException("make-qcow2-snapshots.sh failed:\n" + new String(log, StandardCharsets.UTF_8));
@@ -68,7 +73,7 @@ class Qcow2SnapshotTest {
     }
 
     static Path image(String version) {
-        return version.equals("v3") ? v3 : v2;
+        return version.equals("v3") ? v3 : version.equals("v2") ? v2 : ext;
     }
 
     /** qemu-img's own list: id, name, vm-state-size, date-sec, date-nsec. */
@@ -103,13 +108,15 @@ class Qcow2SnapshotTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"v3", "v2"})
+    @ValueSource(strings = {"v3", "v2", "v3-extended-l2"})
     @Timeout(120)
     void snapshotTableEqualsQemuImgs(String version) throws Exception {
         Path img = image(version);
         try (SavedStream s = SavedStream.open(img, Limits.DEFAULT)) {
             Qcow2Image.Choice c = s.layers().get(0).qcow2();
-            assertEquals(version.equals("v3") ? 3 : 2, c.version());
+            assertEquals(version.equals("v2") ? 2 : 3, c.version());
+            assertEquals(version.endsWith("extended-l2"), c.extendedL2());
+            assertEquals(version.endsWith("extended-l2") ? 17 : 16, c.clusterBits());
             List<String> ours = new ArrayList<>();
             for (Qcow2Snapshot q : c.snapshots()) {
                 ours.add(q.id() + " " + q.name() + " " + q.vmStateSize() + " " + q.dateSec() + " " + q.dateNsec());
@@ -126,7 +133,7 @@ class Qcow2SnapshotTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"v3", "v2"})
+    @ValueSource(strings = {"v3", "v2", "v3-extended-l2"})
     @Timeout(120)
     void eachVmStateDecodesToWhatMigrateWroteRightAfter(String version) throws Exception {
         Path img = image(version);
