@@ -230,6 +230,47 @@ class SavedFormsBadInputTest {
         assertTrue(e.getMessage().contains("not aligned"), e.getMessage());
     }
 
+    /**
+     * vm1's first VM-state cluster stored compressed (raw deflate, as qcow2 compression type 0)
+     * at the end of the file, its L2 entry turned into a compressed-cluster descriptor.
+     * QEMU never compresses VM state, but the format allows it.
+     */
+    static byte[] withCompressedFirstCluster(boolean cutShort) {
+        int entry = firstEntry();
+        long l1 = be64(qcow2, entry);
+        long l2 = be64(qcow2, (int) (l1 + 8)) & 0x00fffffffffffe00L;
+        long host = be64(qcow2, (int) l2) & 0x00fffffffffffe00L;
+        java.util.zip.Deflater d = new java.util.zip.Deflater(9, true);
+        d.setInput(qcow2, (int) host, 65536);
+        d.finish();
+        byte[] comp = new byte[70000];
+        int n = d.deflate(comp);
+        d.end();
+        int at = (qcow2.length + 511) & ~511;
+        int sectors = (n + 511) / 512;
+        byte[] out = Arrays.copyOf(qcow2, cutShort ? at + n / 2 : at + sectors * 512);
+        System.arraycopy(comp, 0, out, at, cutShort ? n / 2 : n);
+        ByteBuffer.wrap(out).putLong((int) l2, (1L << 62) | ((long) (sectors - 1) << 54) | at);
+        return out;
+    }
+
+    @Test
+    void compressedClusterIsInflated() throws Exception {
+        Path f = SavedFiles.write(dir, "comp.qcow2", withCompressedFirstCluster(false));
+        try (SavedStream s = SavedStream.open(f, Limits.DEFAULT, "vm1")) {
+            assertEquals(-1, Arrays.mismatch(Files.readAllBytes(shared.resolve("bad.qcow2.vm1.mig")),
+                    s.stream().readAllBytes()));
+        }
+    }
+
+    @Test
+    void compressedClusterCutShortIsTruncatedWithBothOffsets() throws Exception {
+        Path f = SavedFiles.write(dir, "compcut.qcow2", withCompressedFirstCluster(true));
+        var e = fails(StreamFormatException.Truncated.class, f, "vm1");
+        assertTrue(e.offset() >= 0 && e.offset() < 65536, e.getMessage());
+        assertEquals(Files.size(f), e.where().fileOffset(), e.getMessage());
+    }
+
     @Test
     void truncatedQcow2DataClusterIsTruncatedWithBothOffsets() throws Exception {
         byte[] cut = Arrays.copyOf(qcow2, qcow2.length - 70000);
