@@ -224,9 +224,9 @@ public final class Qcow2Image {
         return sb.toString();
     }
 
-    /** Checks a table offset read from the image: inside the file and aligned. */
+    /** Checks a table offset read from the image: inside the file and cluster-aligned (as QEMU's qcow2_validate_table). */
     void checkTable(long offset, long bytes, String what, long fieldAt) throws StreamFormatException {
-        long align = what.startsWith("qcow2 snapshots_offset") ? 8 : 1L << clusterBits;
+        long align = 1L << clusterBits;
         if (offset <= 0 || (offset & (align - 1)) != 0) {
             throw StreamFormatException.corrupt(Where.inFile(0, fieldAt), what + " 0x" + Long.toHexString(offset)
                     + " is not " + (offset <= 0 ? "a valid offset" : "aligned to " + align + " bytes"));
