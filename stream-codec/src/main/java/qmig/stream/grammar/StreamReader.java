@@ -89,17 +89,26 @@ public final class StreamReader {
      * is read forward through memory mappings from its start.
      */
     public static StreamReader forFile(java.nio.channels.FileChannel ch, ReaderOptions options) throws IOException {
-        long t = TrailerLocator.locate(ch, options.limits().maxVmDescriptionBytes());
+        return forFile(ch, 0, options);
+    }
+
+    /**
+     * The same for a stream that starts at {@code fileOffset} of the file (after a wrapper
+     * header) and runs to its end; offsets in records and errors are counted from the stream's start.
+     */
+    public static StreamReader forFile(java.nio.channels.FileChannel ch, long fileOffset, ReaderOptions options)
+            throws IOException {
+        long t = TrailerLocator.locate(ch, fileOffset, options.limits().maxVmDescriptionBytes());
         JsonValue tree = null;
         if (t >= 0) {
-            byte[] json = new byte[(int) (ch.size() - t - 5)];
+            byte[] json = new byte[(int) (ch.size() - fileOffset - t - 5)];
             java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(json);
-            while (bb.hasRemaining() && ch.read(bb, t + 5 + bb.position()) >= 0) {
+            while (bb.hasRemaining() && ch.read(bb, fileOffset + t + 5 + bb.position()) >= 0) {
                 // read the whole tail
             }
             tree = Json.parse(json, 0, json.length, t + 5, options.limits().maxNestingDepth());
         }
-        StreamReader r = new StreamReader(WireReader.mapped(ch), options);
+        StreamReader r = new StreamReader(WireReader.mapped(ch, fileOffset), options);
         if (tree != null) {
             r.useTrailer(tree);
         }

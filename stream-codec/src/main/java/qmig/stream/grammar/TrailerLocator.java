@@ -37,7 +37,15 @@ public final class TrailerLocator {
 
     /** The same over a file, reading only its tail (at most {@code maxJson + 6} bytes). */
     public static long locate(FileChannel ch, long maxJson) throws IOException {
-        long size = ch.size();
+        return locate(ch, 0, maxJson);
+    }
+
+    /**
+     * The same for a stream that starts at {@code fileOffset} of the file and runs to its end;
+     * the answer is an offset in the stream (add {@code fileOffset} for the file offset).
+     */
+    public static long locate(FileChannel ch, long fileOffset, long maxJson) throws IOException {
+        long size = ch.size() - fileOffset;
         long tail = Math.min(size, maxJson + 6);
         if (tail < 7 || tail > Integer.MAX_VALUE - 8) {
             return -1;
@@ -45,7 +53,7 @@ public final class TrailerLocator {
         ByteBuffer bb = ByteBuffer.allocate((int) tail);
         long start = size - tail;
         while (bb.hasRemaining()) {
-            if (ch.read(bb, start + bb.position()) < 0) {
+            if (ch.read(bb, fileOffset + start + bb.position()) < 0) {
                 break;
             }
         }

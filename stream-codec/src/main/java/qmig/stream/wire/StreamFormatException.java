@@ -99,6 +99,28 @@ public abstract sealed class StreamFormatException extends IOException
                 + " (raise " + limitName + ")", null);
     }
 
+    /** The same kinds at a place inside a wrapper ({@link Where#inFile}): stream offset and file offset. */
+    public static Truncated truncated(Where where, String what) {
+        return new Truncated(where, what, null);
+    }
+
+    public static Truncated truncated(Where where, String what, Throwable cause) {
+        return new Truncated(where, what, cause);
+    }
+
+    public static Corrupt corrupt(Where where, String what, Throwable cause) {
+        return new Corrupt(where, what, cause);
+    }
+
+    public static UnsupportedVersion unsupportedVersion(Where where, String what) {
+        return new UnsupportedVersion(where, what, null);
+    }
+
+    public static LimitExceeded limitExceeded(Where where, String what, long value, long limit, String limitName) {
+        return new LimitExceeded(where, what + " of " + value + " exceeds the limit of " + limit
+                + " (raise " + limitName + ")", null);
+    }
+
     public static UnknownSection unknownSection(Where where, String what) {
         return new UnknownSection(where, what, null);
     }

@@ -114,12 +114,23 @@ public final class WireReader {
      * listing a large stream fast. Offsets are file offsets.
      */
     public static WireReader mapped(FileChannel file) throws IOException {
-        long size = file.size();
+        return mapped(file, 0);
+    }
+
+    /**
+     * The same over the part of a file from {@code fileOffset} to its end (a stream inside a
+     * wrapper such as a libvirt save image); offsets are counted from {@code fileOffset}.
+     */
+    public static WireReader mapped(FileChannel file, long fileOffset) throws IOException {
+        long size = file.size() - fileOffset;
+        if (fileOffset < 0 || size < 0) {
+            throw new IllegalArgumentException("file offset " + fileOffset + " outside the file");
+        }
         int n = (int) ((size + MAP_CHUNK - 1) / MAP_CHUNK);
         MappedByteBuffer[] maps = new MappedByteBuffer[n];
         for (int i = 0; i < n; i++) {
             long start = i * MAP_CHUNK;
-            maps[i] = file.map(FileChannel.MapMode.READ_ONLY, start, Math.min(MAP_CHUNK, size - start));
+            maps[i] = file.map(FileChannel.MapMode.READ_ONLY, fileOffset + start, Math.min(MAP_CHUNK, size - start));
         }
         return new WireReader(maps, size);
     }

@@ -43,7 +43,7 @@ import qmig.stream.wire.StreamFormatException;
             "Without STREAM and with two --schema files: compare a source and a destination -dump-vmstate schema."})
 final class CheckCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "STREAM", arity = "0..1", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+    @Parameters(paramLabel = "STREAM", arity = "0..1", description = "a migration stream in any saved form (raw, compressed, libvirt save image, qcow2 snapshot, embedded)")
     Path file;
 
     @Option(names = "--schema", paramLabel = "DUMP_VMSTATE.json",
@@ -72,6 +72,9 @@ final class CheckCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     LimitOptions limitOptions = new LimitOptions();
+
+    @picocli.CommandLine.Mixin
+    SnapshotOption snapshotOption = new SnapshotOption();
 
     @Override
     public Integer call() {
@@ -105,14 +108,14 @@ final class CheckCommand implements Callable<Integer> {
         }
         Path current = file;
         try {
-            MigrationStream src = read(file, options);
+            MigrationStream src = read(file, options, snapshotOption.snapshot);
             DumpVmstateSchema schema;
             String schemaLabel;
             Destination d;
             MigrationStream destStream = null;
             if (dest != null) {
                 current = dest;
-                destStream = read(dest, options);
+                destStream = read(dest, options, null);
                 current = file;
             }
             String machine = machineOf(destStream != null ? destStream : src);
@@ -168,8 +171,8 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
-    private static MigrationStream read(Path p, ReaderOptions options) throws IOException {
-        try (StreamInput in = new StreamInput(p, options)) {
+    private static MigrationStream read(Path p, ReaderOptions options, String snapshot) throws IOException {
+        try (StreamInput in = new StreamInput(p, options, snapshot)) {
             return MigrationStream.readAll(in.reader);
         }
     }

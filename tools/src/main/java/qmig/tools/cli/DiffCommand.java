@@ -48,7 +48,7 @@ import qmig.viommu.vtd.state.IntelIommuState;
                 + " registers and replayed mappings. Exit 0 when equal, 1 when different.")
 final class DiffCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "A", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+    @Parameters(index = "0", paramLabel = "A", description = "a migration stream in any saved form (raw, compressed, libvirt save image, qcow2 snapshot, embedded)")
     Path a;
 
     @Parameters(index = "1", paramLabel = "B", description = "the stream to compare A with")
@@ -56,6 +56,12 @@ final class DiffCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     LimitOptions limitOptions = new LimitOptions();
+
+    @Option(names = "--snapshot-a", paramLabel = "ID|NAME", description = "when A is a qcow2 image: its snapshot to read")
+    String snapshotA;
+
+    @Option(names = "--snapshot-b", paramLabel = "ID|NAME", description = "when B is a qcow2 image: its snapshot to read")
+    String snapshotB;
 
     @Option(names = "--json", description = "print JSON (layout documented in the README)")
     boolean json;
@@ -86,9 +92,9 @@ final class DiffCommand implements Callable<Integer> {
         StreamDiffer.Side sb;
         try {
             java.util.concurrent.Future<StreamDiffer.Side> fb = pool.submit(
-                    () -> StreamDiffer.read(source(b), options, MemoryOptions.DEFAULT_MAX_GUEST_BYTES));
+                    () -> StreamDiffer.read(source(b, snapshotB), options, MemoryOptions.DEFAULT_MAX_GUEST_BYTES));
             try {
-                sa = StreamDiffer.read(source(a), options, MemoryOptions.DEFAULT_MAX_GUEST_BYTES);
+                sa = StreamDiffer.read(source(a, snapshotA), options, MemoryOptions.DEFAULT_MAX_GUEST_BYTES);
             } catch (IOException e) {
                 fb.cancel(true);
                 return StreamInput.fail(a, e);
@@ -116,9 +122,9 @@ final class DiffCommand implements Callable<Integer> {
         if (ia || ib) {
             Path at = a;
             try {
-                VtdReport ra = ia ? VtdReport.of(IommuCommands.load(a), true) : null;
+                VtdReport ra = ia ? VtdReport.of(IommuCommands.load(a, snapshotA), true) : null;
                 at = b;
-                VtdReport rb = ib ? VtdReport.of(IommuCommands.load(b), true) : null;
+                VtdReport rb = ib ? VtdReport.of(IommuCommands.load(b, snapshotB), true) : null;
                 iommu = IommuDiff.of(ra, rb, maxItems);
             } catch (IOException | VtdException e) {
                 return IommuCommands.fail(at, e);
@@ -136,9 +142,9 @@ final class DiffCommand implements Callable<Integer> {
         return equal ? 0 : 1;
     }
 
-    private static StreamDiffer.StreamSource source(Path file) {
+    private static StreamDiffer.StreamSource source(Path file, String snapshot) {
         return (o, use) -> {
-            try (StreamInput in = new StreamInput(file, o)) {
+            try (StreamInput in = new StreamInput(file, o, snapshot)) {
                 use.accept(in.reader);
             }
         };

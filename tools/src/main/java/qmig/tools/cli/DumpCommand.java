@@ -49,11 +49,15 @@ import qmig.stream.wire.Limits;
         description = "Decode every section of a migration stream and print its fields (text, or JSON with --json).")
 final class DumpCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+    @Parameters(paramLabel = "FILE", description = "a migration stream in any saved form (raw, compressed, libvirt"
+            + " save image, qcow2 snapshot, embedded)")
     Path file;
 
     @picocli.CommandLine.Mixin
     LimitOptions limitOptions = new LimitOptions();
+
+    @picocli.CommandLine.Mixin
+    SnapshotOption snapshotOption = new SnapshotOption();
 
     @Option(names = "--json", description = "print JSON (layout documented in the README)")
     boolean json;
@@ -86,7 +90,7 @@ final class DumpCommand implements Callable<Integer> {
             }
             MigrationStream s;
             qmig.stream.wire.StreamFormatException error;
-            try (StreamInput in = new StreamInput(file, options)) {
+            try (StreamInput in = new StreamInput(file, options, snapshotOption.snapshot)) {
                 MigrationStream.Partial partial = MigrationStream.readPartial(in.reader);
                 s = partial.stream();
                 error = partial.error();

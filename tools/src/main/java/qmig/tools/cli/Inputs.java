@@ -1,57 +1,67 @@
 package qmig.tools.cli;
 
-import com.github.luben.zstd.ZstdInputStream;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
-import org.tukaani.xz.XZInputStream;
+import qmig.stream.saved.Layer;
+import qmig.stream.saved.SavedForm;
+import qmig.stream.saved.SavedStream;
+import qmig.stream.wire.Limits;
 
-/** Opens an input file, detecting xz, zstd and gzip compression from its first bytes. */
+/**
+ * Opens an input file by content through {@link SavedStream}: raw, compressed (gzip, bzip2, xz,
+ * lzop, zstd, lz4; nested), libvirt save images, qcow2 internal snapshots, embedded streams.
+ */
 final class Inputs {
 
-    enum Compression { NONE, XZ, ZSTD, GZIP }
+    /** The first compression layer of a saved stream, NONE when there is none. */
+    enum Compression { NONE, XZ, ZSTD, GZIP, BZIP2, LZOP, LZ4 }
 
     private Inputs() {
     }
 
-    static Compression detect(Path file) throws IOException {
-        byte[] head = new byte[6];
-        int n;
-        try (InputStream in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, head.length);
-        }
-        return detect(head, n);
-    }
-
-    static Compression detect(byte[] h, int n) {
-        if (n >= 6 && (h[0] & 0xff) == 0xfd && h[1] == '7' && h[2] == 'z' && h[3] == 'X' && h[4] == 'Z' && h[5] == 0) {
-            return Compression.XZ;
-        }
-        if (n >= 4 && (h[0] & 0xff) == 0x28 && (h[1] & 0xff) == 0xb5 && (h[2] & 0xff) == 0x2f && (h[3] & 0xff) == 0xfd) {
-            return Compression.ZSTD;
-        }
-        if (n >= 2 && (h[0] & 0xff) == 0x1f && (h[1] & 0xff) == 0x8b) {
-            return Compression.GZIP;
+    static Compression compression(SavedStream s) {
+        for (Layer l : s.layers()) {
+            if (l.kind().isCompression()) {
+                return switch (l.kind()) {
+                    case XZ -> Compression.XZ;
+                    case ZSTD -> Compression.ZSTD;
+                    case GZIP -> Compression.GZIP;
+                    case BZIP2 -> Compression.BZIP2;
+                    case LZOP -> Compression.LZOP;
+                    case LZ4 -> Compression.LZ4;
+                    default -> Compression.NONE;
+                };
+            }
         }
         return Compression.NONE;
     }
 
-    /** The decompressed content, streamed. */
-    static InputStream open(Path file, Compression c) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        try {
-            return switch (c) {
-                case NONE -> raw;
-                case XZ -> new XZInputStream(raw);
-                case ZSTD -> new ZstdInputStream(raw);
-                case GZIP -> new GZIPInputStream(raw, 1 << 16);
-            };
-        } catch (IOException e) {
-            raw.close();
-            throw e;
+    /** The first compression layer of {@code file}. */
+    static Compression detect(Path file) throws IOException {
+        try (SavedStream s = SavedStream.open(file, Limits.DEFAULT)) {
+            return compression(s);
         }
+    }
+
+    /** The migration stream of {@code file}, whatever its saved form ({@code c} is not needed any more). */
+    static InputStream open(Path file, Compression c) throws IOException {
+        return SavedStream.openStream(file, Limits.DEFAULT, null);
+    }
+
+    /** The migration stream of {@code file} with the given limits and qcow2 snapshot selection. */
+    static InputStream open(Path file, Limits limits, String snapshot) throws IOException {
+        return SavedStream.openStream(file, limits, snapshot);
+    }
+
+    /** Wrapper chain in parentheses for the inspect header line, e.g. {@code " (libvirt save image, xz)"}. */
+    static String chain(SavedStream s) {
+        StringBuilder sb = new StringBuilder();
+        for (Layer l : s.layers()) {
+            if (l.kind() != SavedForm.RAW) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(l.kind().label());
+            }
+        }
+        return sb.length() == 0 ? "" : " (" + sb + ")";
     }
 }

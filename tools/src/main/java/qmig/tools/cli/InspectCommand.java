@@ -24,11 +24,15 @@ import qmig.stream.wire.Limits;
                 + " then the RAMBlocks with page counts and whether the VMDESCRIPTION trailer is present.")
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+    @Parameters(paramLabel = "FILE", description = "a migration stream in any saved form: raw; gzip, bzip2, xz,"
+            + " lzop, zstd or lz4 compressed; a libvirt save image; a qcow2 image with an internal snapshot; embedded in a file")
     Path file;
 
     @picocli.CommandLine.Mixin
     LimitOptions limitOptions = new LimitOptions();
+
+    @picocli.CommandLine.Mixin
+    SnapshotOption snapshotOption = new SnapshotOption();
 
     /** Per-block page counts, filled as RAM records stream past (page contents are skipped). */
     static final class PageCounter implements PageSink {
@@ -84,10 +88,15 @@ final class InspectCommand implements Callable<Integer> {
             System.err.println("qmig: " + e.getMessage());
             return Qmig.EXIT_USAGE;
         }
-        try (StreamInput in = new StreamInput(file, options)) {
+        try (StreamInput in = new StreamInput(file, options, snapshotOption.snapshot)) {
+            // the wrapper chain first: one line per layer around the stream (none for a raw file)
+            if (in.saved.layers().size() > 1) {
+                for (String line : in.saved.describe().split("\n")) {
+                    out.println(line.startsWith("  ") || line.startsWith("warning: ") ? line : "wrapper: " + line);
+                }
+            }
             in.reader.readHeader();
-            out.printf("%s: QEMU migration stream, version 3%s%n", file,
-                    in.compression == Inputs.Compression.NONE ? "" : " (" + in.compression.name().toLowerCase() + ")");
+            out.printf("%s: QEMU migration stream, version 3%s%n", file, Inputs.chain(in.saved));
             out.printf("%-12s %-7s %5s  %-40s %7s %10s%n", "OFFSET", "KIND", "ID", "IDSTR/INSTANCE", "VERSION", "LENGTH");
             StreamRecord.VmDescription trailer = null;
             long last = 0;

@@ -1,7 +1,9 @@
 package qmig.tools.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
+import qmig.stream.grammar.MigrationStream;
+import qmig.stream.grammar.ReaderOptions;
+import qmig.viommu.mem.Q35PageLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,19 +29,26 @@ final class IommuCommands {
 
     /** The stream decoded once, with pc.ram kept as guest-physical memory. */
     static LoadedCapture capture(Path file) throws IOException {
+        return capture(file, null);
+    }
+
+    /** The same for any saved form; {@code snapshot} picks a qcow2 snapshot (null: the default). */
+    static LoadedCapture capture(Path file, String snapshot) throws IOException {
         IntelIommu.registerDescriptions();
-        Inputs.Compression comp = Inputs.detect(file);
-        if (comp == Inputs.Compression.NONE) {
-            return LoadedCapture.read(file);
-        }
-        try (InputStream in = Inputs.open(file, comp)) {
-            return LoadedCapture.read(in.readAllBytes());
+        Q35PageLoader pages = new Q35PageLoader();
+        try (StreamInput in = new StreamInput(file, ReaderOptions.defaults().withPages(pages, false), snapshot)) {
+            MigrationStream s = MigrationStream.readAll(in.reader);
+            return new LoadedCapture(s, pages.memory(), pages.layout());
         }
     }
 
     /** The stream's intel-iommu model over its loaded guest memory. */
     static IntelIommu load(Path file) throws IOException {
         return iommu(file, capture(file));
+    }
+
+    static IntelIommu load(Path file, String snapshot) throws IOException {
+        return iommu(file, capture(file, snapshot));
     }
 
     static IntelIommu iommu(Path file, LoadedCapture c) throws IOException {
@@ -75,8 +84,11 @@ final class IommuCommands {
                     + " levels, table root, mapping counts by page size and IOVA range, from a replay of the guest's"
                     + " own tables as QEMU's vtd_post_load does.")
     static final class Iommu implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+        @Parameters(paramLabel = "FILE", description = "a migration stream in any saved form")
         Path file;
+
+        @picocli.CommandLine.Mixin
+        SnapshotOption snapshotOption = new SnapshotOption();
 
         @Option(names = "--mappings", description = "list every mapping")
         boolean mappings;
@@ -87,7 +99,7 @@ final class IommuCommands {
         @Override
         public Integer call() {
             try {
-                VtdReport r = VtdReport.of(load(file), mappings);
+                VtdReport r = VtdReport.of(load(file, snapshotOption.snapshot), mappings);
                 System.out.print(json ? r.toJson(mappings) + "\n" : r.toText(mappings));
                 System.out.flush();
                 return 0;
@@ -103,6 +115,9 @@ final class IommuCommands {
     static final class Translate implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE")
         Path file;
+
+        @picocli.CommandLine.Mixin
+        SnapshotOption snapshotOption = new SnapshotOption();
 
         @Parameters(index = "1", paramLabel = "BDF", description = "bus:dev.fn, e.g. 00:01.0")
         String bdf;
@@ -126,7 +141,7 @@ final class IommuCommands {
                 return Qmig.EXIT_USAGE;
             }
             try {
-                Translation t = load(file).translate(b, addr, write);
+                Translation t = load(file, snapshotOption.snapshot).translate(b, addr, write);
                 if (t instanceof Translation.Mapped m) {
                     System.out.printf("%s iova 0x%x -> gpa 0x%x  perm %s  page 0x%x -> 0x%x (%s)%s%n", b, addr, m.gpa(),
                             m.perm(), m.pageIova(), m.pageGpa(), size(m.pageSize()), m.identity() ? "  identity" : "");
@@ -159,10 +174,13 @@ final class IommuCommands {
         @Parameters(paramLabel = "FILE")
         Path file;
 
+        @picocli.CommandLine.Mixin
+        SnapshotOption snapshotOption = new SnapshotOption();
+
         @Override
         public Integer call() {
             try {
-                IntelIommu iommu = load(file);
+                IntelIommu iommu = load(file, snapshotOption.snapshot);
                 InterruptRemapper ir = iommu.interrupts();
                 System.out.println("interrupt remapping: " + (ir.enabled() ? "enabled" : "disabled"));
                 for (Irte e : ir.presentEntries()) {

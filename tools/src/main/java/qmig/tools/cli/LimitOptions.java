@@ -14,7 +14,8 @@ final class LimitOptions {
     @Option(names = "--limit", paramLabel = "NAME=VALUE",
             description = "set a decoder limit, e.g. --limit maxVmDescriptionBytes=268435456; names: "
                     + "maxBufferBytes, maxArrayElements, maxNestingDepth, maxVmDescriptionBytes, maxPackageBytes, "
-                    + "maxRamBlocks, maxHeldSectionBytes")
+                    + "maxRamBlocks, maxHeldSectionBytes, maxDecompressedBytes (decompressed size of a compressed saved stream,"
+                    + " default 1 TiB), maxWrapperTableBytes (qcow2 L1/snapshot table, libvirt XML area)")
     Map<String, Long> limits = Map.of();
 
     Limits apply(Limits base) {

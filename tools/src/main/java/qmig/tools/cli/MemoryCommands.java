@@ -42,8 +42,11 @@ final class MemoryCommands {
 
     /** Options every memory command shares: input files, backing, limits. */
     static final class Load {
-        @Parameters(index = "0", paramLabel = "STREAM", description = "the main stream: raw, or xz/zstd/gzip compressed")
+        @Parameters(index = "0", paramLabel = "STREAM", description = "the main stream, in any saved form")
         Path file;
+
+        @Mixin
+        SnapshotOption snapshotOption = new SnapshotOption();
 
         @Option(names = "--channel", paramLabel = "FILE",
                 description = "a recorded multifd channel (repeat for each channel, any order)")
@@ -63,22 +66,22 @@ final class MemoryCommands {
 
         GuestMemory load(long guestHint) throws IOException {
             Limits limits = limitOptions.apply(Limits.DEFAULT);
-            machineType = machineType(file, limits);
+            machineType = machineType(file, limits, snapshotOption.snapshot);
             GuestMemory mem = GuestMemory.create(MemoryOptions.of(backing(guestHint)));
             boolean ok = false;
             try (RamLoader loader = new RamLoader(mem)) {
                 if (channels.isEmpty()) {
-                    try (InputStream in = open(file)) {
+                    try (InputStream in = Inputs.open(file, limits, snapshotOption.snapshot)) {
                         loader.readStream(WireReader.of(in, 1 << 20), limits);
                     }
                 } else {
                     List<InputStream> opened = new ArrayList<>();
                     try {
-                        InputStream main = open(file);
+                        InputStream main = Inputs.open(file, limits, snapshotOption.snapshot);
                         opened.add(main);
                         List<WireReader> chans = new ArrayList<>();
                         for (Path c : channels) {
-                            InputStream in = open(c);
+                            InputStream in = openData(c, limits);
                             opened.add(in);
                             chans.add(WireReader.of(in, 1 << 20));
                         }
@@ -139,12 +142,28 @@ final class MemoryCommands {
     }
 
     static InputStream open(Path file) throws IOException {
-        return Inputs.open(file, Inputs.detect(file));
+        return Inputs.open(file, Limits.DEFAULT, null);
+    }
+
+    /** A recorded multifd channel, decompressed when it is compressed (it is no migration stream). */
+    static InputStream openData(Path file, Limits limits) throws IOException {
+        qmig.stream.saved.SavedStream s = qmig.stream.saved.SavedStream.openData(file, limits);
+        try {
+            return new java.io.FilterInputStream(s.stream()) {
+                @Override
+                public void close() throws IOException {
+                    s.close();
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
     }
 
     /** The machine type from the configuration section (the first record), or null. */
-    static String machineType(Path file, Limits limits) throws IOException {
-        try (InputStream in = open(file)) {
+    static String machineType(Path file, Limits limits, String snapshot) throws IOException {
+        try (InputStream in = Inputs.open(file, limits, snapshot)) {
             StreamReader r = new StreamReader(WireReader.of(in, 1 << 16),
                     ReaderOptions.defaults().withLimits(limits).withPages(qmig.stream.ram.PageSink.NONE, false));
             r.readHeader();

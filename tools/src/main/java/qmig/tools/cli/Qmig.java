@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
             IommuCommands.IrteCommand.class, MemoryCommands.ExtractRam.class, MemoryCommands.Read.class,
             MemoryCommands.Digest.class, DiffCommand.class, VfioCommands.Vfio.class, VfioCommands.Blockers.class,
             qmig.tools.receiver.ReceiveCommand.class, qmig.tools.send.SendCommand.class, DemoCommand.class,
-            ReportCommand.class, RewriteCommand.class, CheckCommand.class,
+            ReportCommand.class, RewriteCommand.class, CheckCommand.class, UnwrapCommand.class,
             CommandLine.HelpCommand.class})
 public final class Qmig implements Runnable {
 

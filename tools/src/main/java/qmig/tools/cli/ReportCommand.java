@@ -34,7 +34,7 @@ import qmig.tools.report.StreamReport;
                 + " its IOVA mappings after the vIOMMU's post-load replay.")
 final class ReportCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "STREAM", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+    @Parameters(paramLabel = "STREAM", description = "a migration stream in any saved form (raw, compressed, libvirt save image, qcow2 snapshot, embedded)")
     Path file;
 
     @Option(names = "--html", required = true, paramLabel = "FILE",
@@ -51,6 +51,9 @@ final class ReportCommand implements Callable<Integer> {
 
     @Mixin
     LimitOptions limitOptions = new LimitOptions();
+
+    @Mixin
+    SnapshotOption snapshotOption = new SnapshotOption();
 
     @Override
     public Integer call() {
@@ -77,7 +80,7 @@ final class ReportCommand implements Callable<Integer> {
         long records;
         try (memory; RamLoader loader = new RamLoader(memory, () -> reader[0] == null ? -1 : reader[0].wire().position())) {
             ReaderOptions options = ReaderOptions.defaults().withPages(loader, false).withLimits(limits);
-            try (StreamInput in = new StreamInput(file, options)) {
+            try (StreamInput in = new StreamInput(file, options, snapshotOption.snapshot)) {
                 reader[0] = in.reader;
                 ReportCollector c = new ReportCollector();
                 c.header(in.reader.readHeader());
@@ -88,8 +91,8 @@ final class ReportCommand implements Callable<Integer> {
                 List<StreamReport.Fact> lead = List.of(
                         new StreamReport.Fact("file", "File", file.toString()),
                         new StreamReport.Fact("file-bytes", "File size", bytes(Files.size(file))),
-                        new StreamReport.Fact("wrapper", "Wrapper", in.compression == Inputs.Compression.NONE
-                                ? "none (raw stream)" : in.compression.name().toLowerCase() + " compressed"));
+                        new StreamReport.Fact("wrapper", "Wrapper", in.saved.layers().size() > 1
+                                ? in.saved.describe().replace("\n", "; ") : "none (raw stream)"));
                 StreamReport report = c.finish(String.valueOf(file.getFileName()), lead, memory, in.reader.machineType(),
                         in.reader.footers(), digests);
                 page = HtmlReport.render(report);

@@ -28,7 +28,7 @@ import qmig.stream.wire.Limits;
         description = "Decode a migration stream, edit fields or sections, and write it out again (raw).")
 final class RewriteCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "STREAM", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+    @Parameters(index = "0", paramLabel = "STREAM", description = "a migration stream in any saved form (raw, compressed, libvirt save image, qcow2 snapshot, embedded)")
     Path file;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "the rewritten stream (raw); replaced only when complete")
@@ -52,6 +52,9 @@ final class RewriteCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LimitOptions limitOptions = new LimitOptions();
 
+    @picocli.CommandLine.Mixin
+    SnapshotOption snapshotOption = new SnapshotOption();
+
     @Override
     public Integer call() {
         ReaderOptions options;
@@ -72,7 +75,7 @@ final class RewriteCommand implements Callable<Integer> {
                     options = options.withSchema(DumpVmstateSchema.parse(in));
                 }
             }
-            try (StreamInput in = new StreamInput(file, options)) {
+            try (StreamInput in = new StreamInput(file, options, snapshotOption.snapshot)) {
                 s = MigrationStream.readAll(in.reader);
             }
         } catch (IOException e) {

@@ -1,49 +1,51 @@
 package qmig.tools.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.grammar.StreamReader;
-import qmig.stream.wire.WireReader;
+import qmig.stream.saved.SavedStream;
 
 /**
- * A stream file opened for reading: raw files are read through a file channel (the trailer is
- * located from the end first, page contents are skipped by seeking); compressed files are
- * decompressed as they are read, and sections no description knows wait for the trailer.
+ * A stream file opened for reading in any saved form ({@link SavedStream}): a stream that is a
+ * byte range of the file (raw, libvirt format raw, embedded) is read through the file channel
+ * (the trailer is located from the end first, page contents are skipped by seeking); other
+ * forms are undone as they are read, and sections no description knows wait for the trailer.
+ * Warnings about the wrapper (an incomplete libvirt image, ...) go to stderr.
  */
 final class StreamInput implements AutoCloseable {
 
     final Path file;
     final Inputs.Compression compression;
-    private final FileChannel channel;
-    private final InputStream stream;
+    final SavedStream saved;
     final StreamReader reader;
 
     StreamInput(Path file, ReaderOptions options) throws IOException {
+        this(file, options, null);
+    }
+
+    /** @param snapshot the qcow2 snapshot id or name, or null for the default */
+    StreamInput(Path file, ReaderOptions options, String snapshot) throws IOException {
         this.file = file;
-        this.compression = Inputs.detect(file);
-        if (compression == Inputs.Compression.NONE) {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-            stream = null;
-            reader = StreamReader.forFile(channel, options);
-        } else {
-            channel = null;
-            stream = Inputs.open(file, compression);
-            reader = new StreamReader(WireReader.of(stream, 1 << 20), options);
+        this.saved = SavedStream.open(file, options.limits(), snapshot);
+        boolean ok = false;
+        try {
+            this.compression = Inputs.compression(saved);
+            for (String w : saved.warnings()) {
+                System.err.println("qmig: " + file + ": warning: " + w);
+            }
+            this.reader = saved.reader(options);
+            ok = true;
+        } finally {
+            if (!ok) {
+                saved.close();
+            }
         }
     }
 
     @Override
     public void close() throws IOException {
-        if (channel != null) {
-            channel.close();
-        }
-        if (stream != null) {
-            stream.close();
-        }
+        saved.close();
     }
 
     /** The exit code and stderr line for a failure while reading {@code file}. */

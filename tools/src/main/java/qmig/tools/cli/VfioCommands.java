@@ -54,6 +54,9 @@ final class VfioCommands {
         @Parameters(paramLabel = "FILE")
         Path file;
 
+        @picocli.CommandLine.Mixin
+        SnapshotOption snapshotOption = new SnapshotOption();
+
         @Option(names = "--device", required = true, paramLabel = "BDF", description = "bus:dev.fn, repeatable")
         List<String> devices;
 
@@ -75,7 +78,7 @@ final class VfioCommands {
                 return Qmig.EXIT_USAGE;
             }
             try {
-                LoadedCapture c = IommuCommands.capture(file);
+                LoadedCapture c = IommuCommands.capture(file, snapshotOption.snapshot);
                 if (c.layout() == null) {
                     throw new IOException("the stream has no pc.ram block");
                 }

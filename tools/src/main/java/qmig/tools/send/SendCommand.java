@@ -17,8 +17,14 @@ import qmig.stream.multifd.MultifdCompression;
                 + " QEMU 7.2 source would, reading its return path; with --multifd N the RAM goes over N multifd channels.")
 public final class SendCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "STREAM", description = "a migration stream: raw, or xz/zstd/gzip compressed")
+    @Parameters(paramLabel = "STREAM", description = "a migration stream in any saved form (raw, compressed, libvirt"
+            + " save image, qcow2 snapshot, embedded)")
     Path file;
+
+    @Option(names = "--snapshot", paramLabel = "ID|NAME",
+            description = "for a qcow2 image: the internal snapshot whose VM state to send (default: the only one with"
+                    + " VM state, else the newest)")
+    String snapshot;
 
     @Option(names = "--to", required = true, paramLabel = "HOST:PORT", description = "the destination")
     String to;
@@ -34,7 +40,7 @@ public final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (InputStream in = StreamFiles.open(file)) {
+        try (InputStream in = StreamFiles.open(file, snapshot)) {
             int colon = to.lastIndexOf(':');
             if (colon < 0) {
                 System.err.println("qmig send: --to wants HOST:PORT, got " + to);
@@ -58,7 +64,7 @@ public final class SendCommand implements Callable<Integer> {
             return r.accepted() ? 0 : 1;
         } catch (IOException e) {
             System.err.println("qmig send: " + file + ": " + e.getMessage());
-            return 3;
+            return e instanceof qmig.stream.wire.StreamFormatException ? 2 : 3;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 3;
