@@ -138,6 +138,20 @@ class SavedFormsCliTest {
         try (var in = qmig.tools.send.StreamFiles.open(libvirt)) {
             assertTrue(java.util.Arrays.equals(want, in.readAllBytes()), "StreamFiles.open of the libvirt image");
         }
+        // the issue-8 commands take the same forms: diff finds nothing, check gives the same verdict,
+        // an edit-free rewrite writes the bare stream, report writes its page
+        QmigCliTest.Run d = QmigCliTest.run("diff", capture.toString(), libvirt.toString());
+        assertEquals(0, d.exit(), d.out() + d.err());
+        same(List.of("check", "FILE", "--dest-mem", "256M", "--dest-device", "intel-iommu", "--dest-device",
+                "virtio-net-pci", "--dest-device", "isa-serial"), capture, libvirt);
+        Path rw = dir.resolve("libvirt-rewritten.mig");
+        QmigCliTest.Run r = QmigCliTest.run("rewrite", libvirt.toString(), rw.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(java.util.Arrays.equals(want, Files.readAllBytes(rw)), "rewrite of the libvirt image");
+        Path html = dir.resolve("libvirt-report.html");
+        QmigCliTest.Run rep = QmigCliTest.run("report", libvirt.toString(), "--html", html.toString());
+        assertEquals(0, rep.exit(), rep.err());
+        assertTrue(Files.readString(html).contains("libvirt save image"), "the report names the wrapper");
     }
 
     @Test
@@ -163,6 +177,17 @@ class SavedFormsCliTest {
         assertEquals(0, QmigCliTest.run("extract-ram", vm1.toString(), a.toString()).exit());
         assertEquals(0, QmigCliTest.run("extract-ram", qcow2.toString(), b.toString(), "--snapshot", "1").exit());
         assertEquals(tree(a), tree(b));
+        // diff, check and rewrite pick the snapshot too
+        QmigCliTest.Run d = QmigCliTest.run("diff", vm1.toString(), qcow2.toString(), "--snapshot-b", "vm1");
+        assertEquals(0, d.exit(), d.out() + d.err());
+        QmigCliTest.Run d2 = QmigCliTest.run("diff", qcow2.toString(), qcow2.toString(), "--snapshot-a", "vm1",
+                "--snapshot-b", "vm1");
+        assertEquals(0, d2.exit(), d2.out() + d2.err());
+        same(List.of("check", "FILE", "--dest", vm1.toString()), vm1, qcow2, "--snapshot", "vm1");
+        Path rw = dir.resolve("vm1-rewritten.mig");
+        QmigCliTest.Run r = QmigCliTest.run("rewrite", qcow2.toString(), rw.toString(), "--snapshot", "vm1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(vm1), Files.readAllBytes(rw)), "rewrite of snapshot vm1");
         // the default is the newest snapshot with VM state, and inspect says so
         QmigCliTest.Run dflt = QmigCliTest.run("inspect", qcow2.toString());
         assertTrue(dflt.out().contains("reading snapshot 2 'vm2' (the newest of 2 with VM state"), dflt.out());
