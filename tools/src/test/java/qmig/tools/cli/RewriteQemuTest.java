@@ -49,6 +49,23 @@ class RewriteQemuTest {
         return new String(b, 0, n, StandardCharsets.US_ASCII);
     }
 
+    /** {@code qmig diff A B --json}: the sections and paths of the differing fields, and whether RAM and lists differ. */
+    static java.util.List<String> diffFields(Path a, Path b) throws Exception {
+        Run r = QmigCliTest.run("diff", a.toString(), b.toString(), "--json");
+        assertEquals(1, r.exit(), r.out() + r.err());
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertFalse(j.get("sections").get("differs").asBoolean(), r.out());
+        assertFalse(j.get("configuration").get("differs").asBoolean(), r.out());
+        for (com.fasterxml.jackson.databind.JsonNode block : j.get("ram")) {
+            assertEquals(0, block.get("differing_pages").asLong(), r.out());
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode f : j.get("fields")) {
+            out.add(f.get("section").asText() + " " + f.get("path").asText() + " further=" + f.get("further").asInt());
+        }
+        return out;
+    }
+
     /** QEMU loads the new values and, migrating out again while paused, writes exactly the rewritten stream. */
     @Test
     @Timeout(120)
@@ -65,6 +82,9 @@ class RewriteQemuTest {
         assertEquals(new VmStateValue.Int(0x1234567, 8, true), RewriteCommandTest.field(back, "timer/0", "cpu_ticks_offset"));
         assertEquals(new VmStateValue.Int(0xdeadbeefL, 8, false), RewriteCommandTest.field(back, "cpu/0", "env.regs[3]"));
         assertArrayEquals(Files.readAllBytes(edited), Files.readAllBytes(recaptured));
+        // qmig diff of the original and what the real destination wrote back names exactly the two edits
+        assertEquals(java.util.List.of("timer/0 cpu_ticks_offset further=0", "cpu/0 env.regs[3] further=0"),
+                diffFields(dir.resolve("in.mig"), recaptured));
     }
 
     @Test
@@ -117,5 +137,7 @@ class RewriteQemuTest {
                 RewriteCommandTest.field(back, "pcspk/0", "data_on"));
         assertFalse(Arrays.equals(Files.readAllBytes(dir.resolve("in.mig")), Files.readAllBytes(recaptured)),
                 "the recapture differs from the original (globalstate)");
+        // and qmig diff agrees with the destination: only globalstate differs (the run state string, first its size)
+        assertEquals(java.util.List.of("globalstate/0 size further=1"), diffFields(dir.resolve("in.mig"), recaptured));
     }
 }
