@@ -12,6 +12,10 @@ public final class ReceiveError extends IOException {
 
     /** What went wrong, in the order a connection meets them. */
     public enum Kind {
+        /** More connections open at once than {@code --max-connections}: closed as soon as accepted. */
+        TOO_MANY_CONNECTIONS,
+        /** With {@code --tls-creds}: the TLS handshake failed (not a TLS client, untrusted or missing client certificate). */
+        TLS_REFUSED,
         /** The first 4 bytes are neither QEVM nor the multifd magic (random bytes, HTTP, ...). */
         NOT_A_MIGRATION,
         /** The connection ended before its first 4 bytes (or before a multifd init packet). */
