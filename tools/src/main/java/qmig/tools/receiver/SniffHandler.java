@@ -147,7 +147,7 @@ final class SniffHandler extends ByteToMessageDecoder {
                 return;
             }
             receiver.reject(ctx.channel(), ReceiveError.Kind.CONNECTION, "connection error before routing: " + cause);
-        } else {
+        } else if (!isTls(cause)) {
             ctx.fireExceptionCaught(cause);
         }
     }

@@ -47,6 +47,9 @@ public final class TlsCreds {
     public static final String CLIENT_CERT = "client-cert.pem";
     public static final String CLIENT_KEY = "client-key.pem";
 
+    /** More than 604800 s, TLS 1.3's longest ticket lifetime: the JDK then issues no session ticket. */
+    private static final int NO_TICKET_SESSION_SECONDS = 604800 + 1;
+
     /** A PEM file's size limit: certificate chains and keys are a few KiB. */
     private static final long MAX_PEM_BYTES = 1 << 20;
 
@@ -96,6 +99,13 @@ public final class TlsCreds {
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            if (server) {
+                // A TLS 1.3 server sends NewSessionTicket after the handshake. A QEMU source never reads
+                // its main channel without the return path, so the unread ticket makes its kernel answer
+                // the source's close with a reset, which loses the stream's last bytes in flight. The JDK
+                // sends no ticket when the session lifetime exceeds the 7-day ticket maximum (RFC 8446 §4.6.1).
+                ctx.getServerSessionContext().setSessionTimeout(NO_TICKET_SESSION_SECONDS);
+            }
             return new TlsCreds(dir, endpoint, verifyPeer, ctx);
         } catch (GeneralSecurityException e) {
             throw new IOException("TLS credentials in " + dir + ": " + e.getMessage(), e);
