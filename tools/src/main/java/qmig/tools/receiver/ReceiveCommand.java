@@ -71,6 +71,8 @@ public final class ReceiveCommand implements Callable<Integer> {
     @Option(names = "--count", paramLabel = "N", description = "exit after N migrations finished (default: run until killed)")
     int count;
 
+    private volatile boolean reportFailed;
+
     @Override
     public Integer call() throws Exception {
         int colon = listen.lastIndexOf(':');
@@ -130,7 +132,9 @@ public final class ReceiveCommand implements Callable<Integer> {
                     try {
                         writeReport(r);
                     } catch (IOException e) {
-                        System.err.println("qmig receive: --report " + report + ": " + e.getMessage());
+                        reportFailed = true;
+                        System.err.println("qmig receive: --report " + report + ": cannot write: " + e.getMessage()
+                                + " (the report is on standard output)");
                     }
                 }
                 done.countDown();
@@ -138,6 +142,9 @@ public final class ReceiveCommand implements Callable<Integer> {
             System.err.println("qmig receive: listening on " + r.address().getHostString() + ":" + r.port()
                     + (tls == null ? "" : " (TLS" + (tlsVerifyPeer ? ", verify-peer" : "") + ")"));
             done.await();
+            if (reportFailed) {
+                return 3;
+            }
             return r.reports().stream().allMatch(ReceiveReport::completed) ? 0 : 1;
         }
     }
@@ -157,9 +164,18 @@ public final class ReceiveCommand implements Callable<Integer> {
                     .append(ReceiveReport.str(x.message())).append('}');
         }
         b.append("]}\n");
+        if (Files.isDirectory(report)) {
+            throw new IOException("is a directory");
+        }
         Path part = report.resolveSibling(report.getFileName() + ".part");
-        Files.writeString(part, b);
-        Files.move(part, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.writeString(part, b);
+            Files.move(part, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException(e.getReason() != null ? e.getReason() : e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(part);
+        }
     }
 
 }

@@ -41,7 +41,9 @@ public final class ReceiveError extends IOException {
         /** The configuration names another machine type than {@code --machine}. */
         MACHINE_MISMATCH,
         /** Post-load (vIOMMU replay) failed. */
-        POST_LOAD
+        POST_LOAD,
+        /** {@code --save} could not write the stream (disk full, directory not writable); nothing is left under its name. */
+        SAVE_FAILED
     }
 
     private final Kind kind;
