@@ -174,7 +174,11 @@ public final class ReceiveCommand implements Callable<Integer> {
         } catch (java.nio.file.FileSystemException e) {
             throw new IOException(e.getReason() != null ? e.getReason() : e.getMessage(), e);
         } finally {
-            Files.deleteIfExists(part);
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // nothing could be created there either
+            }
         }
     }
 
