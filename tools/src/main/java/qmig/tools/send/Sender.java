@@ -61,6 +61,19 @@ public final class Sender {
      */
     public static Result send(InputStream stream, InetSocketAddress to, int multifd, MultifdCompression compression,
                               Duration timeout, TlsCreds tls) throws IOException, InterruptedException {
+        return send(stream, to, multifd, compression, timeout, tls, new byte[16]);
+    }
+
+    /**
+     * The same with the VM's UUID in the multifd init packets ({@code uuid}, 16 bytes: QEMU's
+     * {@code -uuid}, all zero by default). A destination that takes several multifd migrations at
+     * once tells their channels apart by it.
+     */
+    public static Result send(InputStream stream, InetSocketAddress to, int multifd, MultifdCompression compression,
+                              Duration timeout, TlsCreds tls, byte[] uuid) throws IOException, InterruptedException {
+        if (uuid.length != 16) {
+            throw new IllegalArgumentException("a UUID has 16 bytes, got " + uuid.length);
+        }
         try (Socket main = connect(to, timeout, tls)) {
             ReturnPathReader rp = new ReturnPathReader(main.getInputStream());
             Thread t = new Thread(rp, "qmig-send-rp");
@@ -72,7 +85,7 @@ public final class Sender {
                 bytes = copy(stream, main.getOutputStream());
             } else {
                 byte[] all = stream.readAllBytes();
-                mfdPages = sendMultifd(all, main, to, multifd, compression, timeout, tls);
+                mfdPages = sendMultifd(all, main, to, multifd, compression, timeout, tls, uuid);
                 bytes = -1;
             }
             main.shutdownOutput();
@@ -100,7 +113,7 @@ public final class Sender {
 
     /** The stream's records on the main channel with its RAM re-emitted over {@code n} multifd channels. */
     private static long sendMultifd(byte[] all, Socket main, InetSocketAddress to, int n, MultifdCompression compression,
-                                    Duration timeout, TlsCreds tls) throws IOException {
+                                    Duration timeout, TlsCreds tls, byte[] uuid) throws IOException {
         MigrationStream ms = MigrationStream.read(all, ReaderOptions.defaults());
         List<Socket> sockets = new ArrayList<>();
         try (GuestMemory memory = GuestMemory.onHeap()) {
@@ -116,7 +129,7 @@ public final class Sender {
                 channels.add(new WireWriter(s.getOutputStream(), 1 << 16));
             }
             long pages;
-            try (MultifdRamEmitter e = new MultifdRamEmitter(memory, 256, channels, compression, 1, new byte[16])) {
+            try (MultifdRamEmitter e = new MultifdRamEmitter(memory, 256, channels, compression, 1, uuid.clone())) {
                 for (StreamRecord r : ms.records()) {
                     boolean ram = r instanceof StreamRecord.Section s && s.header().idstr().equals("ram");
                     if (!ram) {
