@@ -8,7 +8,7 @@
 # rejections by kind, heap after GC, live threads and open fds before/after) and fails when
 # anything was lost or leaked. `mvn verify` runs the same test for 10 s.
 #
-# Usage: bench/receiver-soak.sh [SECONDS]     (output also in bench/receiver-soak.last.txt)
+# Usage: bench/receiver-soak.sh [SECONDS]     (figures also in tools/target/receiver-soak.last.txt)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -18,5 +18,5 @@ cd "$repo"
 mvn -o -q -pl tools -am test -Dtest=ReceiverSoakTest -Dsurefire.failIfNoSpecifiedTests=false \
     -Dsoak.seconds="$secs" || { rc=$?; echo "soak FAILED (see tools/target/surefire-reports)" >&2; }
 out="tools/target/surefire-reports/qmig.tools.receiver.ReceiverSoakTest-output.txt"
-grep -A12 '^receiver soak:' "$out" | tee "$here/receiver-soak.last.txt"
+grep -A12 '^receiver soak:' "$out" | tee "$repo/tools/target/receiver-soak.last.txt"
 exit "${rc:-0}"
