@@ -90,6 +90,39 @@ class ReceiveCliAbuseTest {
     }
 
     @Test
+    @Timeout(60)
+    void receiveAndSendOverTlsFromTheCommandLine(@TempDir Path dir) throws Exception {
+        qmig.tools.tls.TestCerts certs = qmig.tools.tls.TestCerts.make(dir.resolve("certs"));
+        Path stream = Files.write(dir.resolve("v.mig"), Captures.Q35_VIOMMU.bytes());
+        int port = freePort();
+        ExecutorService ex = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> sent = ex.submit(() -> {
+                for (int i = 0; ; i++) {
+                    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                        break; // listening (the probe itself ends as a refused connection)
+                    } catch (java.net.ConnectException e) {
+                        if (i > 100) {
+                            throw e;
+                        }
+                        Thread.sleep(100);
+                    }
+                }
+                return Qmig.run("send", stream.toString(), "--to", "127.0.0.1:" + port, "--tls-creds",
+                        certs.client().toString(), "--timeout", "30");
+            });
+            QmigCliTest.Run r = QmigCliTest.run("receive", "--listen", "127.0.0.1:" + port, "--count", "1",
+                    "--tls-creds", certs.server().toString(), "--tls-verify-peer");
+            assertEquals(0, sent.get(30, TimeUnit.SECONDS));
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.err().contains("listening on 127.0.0.1:" + port + " (TLS, verify-peer)"), r.err());
+            assertTrue(r.out().contains(": completed"), r.out());
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    @Test
     void badLimitsAndTlsOptions(@TempDir Path dir) {
         QmigCliTest.Run r = QmigCliTest.run("receive", "--max-connections", "0");
         assertEquals(Qmig.EXIT_USAGE, r.exit(), r.err());
