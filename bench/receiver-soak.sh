@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Receiver soak (issue 9, "The receiver under abuse"): runs ReceiverSoakTest for SECONDS (default
-# 300) against two receivers on 127.0.0.1 (plain, and multifd with 2 channels): valid migrations
-# from qmig's Sender (three real captures, plain and multifd none/zstd), streams cut at random
+# 300) against three receivers on 127.0.0.1 (plain, multifd with 2 channels, TLS with verify-peer):
+# valid migrations from qmig's Sender (three real captures, plain, multifd none/zstd and TLS),
+# plain clients at the TLS receiver, streams cut at random
 # points, random bytes, trickling senders, senders that stall past the idle timeout, and floods
 # past --max-connections. Prints the figures (migrations completed and verified, failures and
 # rejections by kind, heap after GC, live threads and open fds before/after) and fails when

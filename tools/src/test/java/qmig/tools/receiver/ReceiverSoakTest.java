@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import qmig.stream.grammar.MigrationStream;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.grammar.StreamRecord;
@@ -28,12 +30,14 @@ import qmig.stream.multifd.MultifdCompression;
 import qmig.testdata.Capture;
 import qmig.testdata.Captures;
 import qmig.tools.send.Sender;
+import qmig.tools.tls.TestCerts;
+import qmig.tools.tls.TlsCreds;
 
 /**
- * Issue 9, soak: two receivers (plain, and multifd with 2 channels: a 7.2 destination expects
- * multifd or not for every migration) take mixed traffic from several threads at once for
+ * Issue 9, soak: three receivers (plain; multifd with 2 channels, since a 7.2 destination expects
+ * multifd or not for every migration; TLS with verify-peer) take mixed traffic from several threads at once for
  * {@code -Dsoak.seconds} (default 10): valid migrations from {@link Sender} (three real captures,
- * plain and multifd none/zstd), streams cut at random points, random bytes, trickling senders,
+ * plain, multifd none/zstd and TLS), plain clients at the TLS receiver, streams cut at random points, random bytes, trickling senders,
  * senders that stall past the idle timeout, and floods past {@code maxConnections}. At the end it
  * prints the figures and asserts that nothing was lost: every valid migration completed with the
  * capture's digests, every bad connection was refused with its kind, and threads, file descriptors
@@ -51,14 +55,18 @@ class ReceiverSoakTest {
     private static final long HEAP_TOLERANCE = 64L << 20;
 
     /** What the soak throws; each has the outcome the receiver must give it. */
-    enum Op { VALID, VALID_MULTIFD, TRUNCATED, RANDOM, TRICKLE, STALL }
+    enum Op { VALID, VALID_MULTIFD, VALID_TLS, PLAIN_TO_TLS, TRUNCATED, RANDOM, TRICKLE, STALL }
 
     private static final Op[] MIX = {Op.VALID, Op.VALID, Op.VALID, Op.VALID_MULTIFD, Op.VALID_MULTIFD, Op.TRUNCATED,
-        Op.TRUNCATED, Op.RANDOM, Op.RANDOM, Op.TRICKLE, Op.STALL};
+        Op.VALID_TLS, Op.PLAIN_TO_TLS, Op.TRUNCATED, Op.RANDOM, Op.RANDOM, Op.TRICKLE, Op.STALL};
 
     private record Stream(Capture capture, byte[] bytes, long eof, List<BlockDigest> digests) {
     }
 
+    private Receiver plain;
+    private Receiver multifd;
+    private Receiver tls;
+    private TlsCreds tlsClient;
     private final Map<Op, AtomicLong> sent = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> validPerCapture = new ConcurrentHashMap<>();
     private final AtomicLong floods = new AtomicLong();
@@ -70,7 +78,9 @@ class ReceiverSoakTest {
     }
 
     @Test
-    void soak() throws Exception {
+    void soak(@TempDir Path certDir) throws Exception {
+        TestCerts certs = TestCerts.make(certDir);
+        tlsClient = TlsCreds.load(certs.client(), TlsCreds.Endpoint.CLIENT, true);
         List<Stream> streams = new ArrayList<>();
         for (Capture c : List.of(Captures.Q35_VIOMMU, Captures.Q35_PLAIN, Captures.PC_PLAIN)) {
             byte[] b = c.bytes();
@@ -84,15 +94,24 @@ class ReceiverSoakTest {
         }
         ReceiverConfig base = ReceiverConfig.loopback(0).withMaxMigrations(64).withMaxConnections(MAX_CONNECTIONS)
                 .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20)).withIdle(IDLE);
-        try (Receiver plain = Receiver.start(base, s -> { });
+        try (Receiver tlsReceiver = Receiver.start(base.withMaxConnections(ReceiverConfig.DEFAULT_MAX_CONNECTIONS)
+                .withTls(TlsCreds.load(certs.server(), TlsCreds.Endpoint.SERVER, true)), s -> { });
+             Receiver plain = Receiver.start(base, s -> { });
              // the flood goes to the plain receiver only; the multifd one keeps the default connection limit
              Receiver multifd = Receiver.start(base.withMultifd(2)
                      .withMaxConnections(ReceiverConfig.DEFAULT_MAX_CONNECTIONS), s -> { })) {
+            this.plain = plain;
+            this.multifd = multifd;
+            this.tls = tlsReceiver;
             // warm-up: one of each, so that classes, event loops and buffers exist before the baseline
             Random warm = new Random(1);
             run(Op.VALID, plain, multifd, streams.get(0), warm);
             run(Op.VALID_MULTIFD, plain, multifd, streams.get(0), warm);
             run(Op.RANDOM, plain, multifd, streams.get(0), warm);
+            run(Op.VALID_TLS, plain, multifd, streams.get(0), warm);
+            run(Op.PLAIN_TO_TLS, plain, multifd, streams.get(0), warm);
+            tlsReceiver.awaitReports(1, 30, TimeUnit.SECONDS);
+            ReceiverBadInputTest.awaitRejection(tlsReceiver, x -> true);
             plain.awaitReports(1, 30, TimeUnit.SECONDS);
             multifd.awaitReports(1, 30, TimeUnit.SECONDS);
             sent.clear();
@@ -100,6 +119,8 @@ class ReceiverSoakTest {
             int plainReports0 = plain.reports().size();
             int plainRejections0 = plain.rejections().size();
             int mfdReports0 = multifd.reports().size();
+            int tlsReports0 = tlsReceiver.reports().size();
+            int tlsRejections0 = tlsReceiver.rejections().size();
             ResourceProbe before = ResourceProbe.steady();
 
             long start = System.nanoTime();
@@ -166,6 +187,9 @@ class ReceiverSoakTest {
                     .subList(plainReports0, plainReports0 + (int) plainExpected);
             List<ReceiveReport> mr = multifd.awaitReports(mfdReports0 + (int) n(Op.VALID_MULTIFD), 60, TimeUnit.SECONDS)
                     .subList(mfdReports0, mfdReports0 + (int) n(Op.VALID_MULTIFD));
+            List<ReceiveReport> tr = tlsReceiver.awaitReports(tlsReports0 + (int) n(Op.VALID_TLS), 60, TimeUnit.SECONDS)
+                    .subList(tlsReports0, tlsReports0 + (int) n(Op.VALID_TLS));
+            mr = concat(mr, tr);
             Map<String, Long> outcomes = new java.util.TreeMap<>();
             Map<String, Long> completedPerCapture = new HashMap<>();
             for (ReceiveReport r : concat(pr, mr)) {
@@ -174,11 +198,12 @@ class ReceiverSoakTest {
                     ReceiverSendTest.assertLoaded(r);
                     Stream s = streams.stream().filter(x -> x.digests().equals(r.digests())).findFirst()
                             .orElseThrow(() -> new AssertionError("digests match no capture:\n" + r.toText()));
-                    completedPerCapture.merge(s.capture().toString() + (r.multifd() > 0 ? " multifd" : ""), 1L, Long::sum);
+                    completedPerCapture.merge(s.capture().toString() + (r.multifd() > 0 ? " multifd" : "")
+                            + (tr.contains(r) ? " tls" : ""), 1L, Long::sum);
                 }
             }
             Map<String, Long> expectedOutcomes = new java.util.TreeMap<>();
-            expectedOutcomes.put("completed", valid + n(Op.VALID_MULTIFD));
+            expectedOutcomes.put("completed", valid + n(Op.VALID_MULTIFD) + n(Op.VALID_TLS));
             expectedOutcomes.put(ReceiveError.Kind.CONNECTION.name(), n(Op.TRUNCATED));
             expectedOutcomes.put(ReceiveError.Kind.IDLE_TIMEOUT.name(), n(Op.STALL));
             expectedOutcomes.values().removeIf(v -> v == 0);
@@ -203,15 +228,24 @@ class ReceiverSoakTest {
             rejectedExpected.values().removeIf(v -> v == 0);
             assertEquals(rejectedExpected, rejected, "rejections by kind");
             assertEquals(List.of(), multifd.rejections());
+            while (tlsReceiver.rejections().size() < tlsRejections0 + n(Op.PLAIN_TO_TLS) && System.nanoTime() < waitEnd) {
+                Thread.sleep(50);
+            }
+            List<Receiver.Rejection> tlsRejected = tlsReceiver.rejections().subList(tlsRejections0,
+                    tlsReceiver.rejections().size());
+            assertEquals(n(Op.PLAIN_TO_TLS), tlsRejected.size(), tlsRejected::toString);
+            assertTrue(tlsRejected.stream().allMatch(x -> x.kind() == ReceiveError.Kind.TLS_REFUSED), tlsRejected::toString);
+            rejected.merge(ReceiveError.Kind.TLS_REFUSED, (long) tlsRejected.size(), Long::sum);
 
             // ---- nothing left behind ------------------------------------------------------------
             long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while ((plain.activeMigrations() > 0 || multifd.activeMigrations() > 0 || plain.openConnections() > 0
-                    || multifd.openConnections() > 0) && System.nanoTime() < settle) {
+            while ((plain.activeMigrations() + multifd.activeMigrations() + tlsReceiver.activeMigrations() > 0
+                    || plain.openConnections() + multifd.openConnections() + tlsReceiver.openConnections() > 0)
+                    && System.nanoTime() < settle) {
                 Thread.sleep(50);
             }
-            assertEquals(0, plain.activeMigrations() + multifd.activeMigrations());
-            assertEquals(0, plain.openConnections() + multifd.openConnections());
+            assertEquals(0, plain.activeMigrations() + multifd.activeMigrations() + tlsReceiver.activeMigrations());
+            assertEquals(0, plain.openConnections() + multifd.openConnections() + tlsReceiver.openConnections());
             ResourceProbe after = ResourceProbe.settled(before, 2, 4, 20);
 
             StringBuilder b = new StringBuilder();
@@ -276,6 +310,22 @@ class ReceiverSoakTest {
                 Sender.Result r = Sender.send(new ByteArrayInputStream(s.bytes()), multifd.address(), 2, c, T, null, uuid);
                 assertTrue(r.accepted(), r::toString);
                 validPerCapture.computeIfAbsent(s.capture() + " multifd", k -> new AtomicLong()).incrementAndGet();
+            }
+            case VALID_TLS -> {
+                Sender.Result r = Sender.send(new ByteArrayInputStream(s.bytes()), tls.address(), 0,
+                        MultifdCompression.NONE, T, tlsClient);
+                assertTrue(r.accepted(), r::toString);
+                validPerCapture.computeIfAbsent(s.capture() + " tls", k -> new AtomicLong()).incrementAndGet();
+            }
+            case PLAIN_TO_TLS -> {
+                try (Socket k = connect(tls)) {
+                    try {
+                        k.getOutputStream().write(s.bytes(), 0, 4096);
+                    } catch (IOException e) {
+                        // refused while writing
+                    }
+                    ReceiverBadInputTest.assertClosedByPeer(k);
+                }
             }
             case TRUNCATED -> {
                 // cut anywhere from just after the magic to just before QEMU_VM_EOF, then a normal close
