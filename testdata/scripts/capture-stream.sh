@@ -46,12 +46,16 @@
 #   --postcopy       send migrate-start-postcopy right after migrate (with
 #                    --cap postcopy-ram=on and a destination: --send-to)
 #   --timeout S      give up after S seconds (default 900)
+#   --object SPEC    extra "-object SPEC" for the source QEMU (repeatable), e.g.
+#                    tls-creds-x509,id=tls0,dir=DIR,endpoint=client with
+#                    --param tls-creds=tls0 for a TLS migration
 # Runtime: < 1 s for the 64M paused scenarios; ~10-20 s for the Linux guest
 # under TCG (boot) ; 1G random RAM: ~10 s at the default 128 MiB/s limit.
 source "$(dirname "$0")/lib.sh"
 
 TCP=0; SEND_TO=""; SIZE=""; GUEST=""; PAUSE=0; SERIAL_KEEP=""; TIMEOUT=900
 EXTRA=()
+QOBJ=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --tcp) TCP=1; shift ;;
@@ -66,6 +70,7 @@ while [ $# -gt 0 ]; do
     --cap) EXTRA+=(--cap "$2"); shift 2 ;;
     --postcopy) EXTRA+=(--postcopy); shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
+    --object) QOBJ+=(-object "$2"); shift 2 ;;
     -h|--help) sed -n '3,/^source/p' "$0" | grep '^#'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) break ;;
@@ -91,7 +96,7 @@ START_OPTS=(-S)
 [ -n "$SEND_TO" ] || rm -f "$OUTF"
 
 T0=$(date +%s.%N)
-"$QEMU" "${QARGS[@]}" "${START_OPTS[@]}" -qmp "unix:$T/qmp.sock,server=on,wait=off" 2> "$T/stderr" &
+"$QEMU" "${QARGS[@]}" "${QOBJ[@]}" "${START_OPTS[@]}" -qmp "unix:$T/qmp.sock,server=on,wait=off" 2> "$T/stderr" &
 QPID=$!; lab_track "$QPID"
 log "started $SCEN (pid $QPID): $QEMU ${QARGS[*]} ${START_OPTS[*]}"
 qmp "$T/qmp.sock" wait-socket --timeout 60 >/dev/null \

@@ -12,11 +12,12 @@
 #   gzip bzip2 lzop lz4        : the other compressors users wrap saved streams
 #                                in (saved-form tests build images with them)
 #   chromium                   : headless browser for the HTML report test
+#   openssl                    : X.509 test certificates for the TLS tests
 #   python3 (if none on PATH)  : qmp.py / stream-info.py (stdlib only)
 # Prints the QEMU version at the end.  Runtime: ~1 min on a fresh machine,
 # < 1 s when everything is already there.
 set -euo pipefail
-PKGS=(qemu-system-x86 qemu-utils busybox-static cpio socat xz-utils zstd gzip bzip2 lzop lz4 chromium)
+PKGS=(qemu-system-x86 qemu-utils busybox-static cpio socat xz-utils zstd gzip bzip2 lzop lz4 chromium openssl)
 command -v python3 >/dev/null 2>&1 || PKGS+=(python3)
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -165,6 +165,11 @@ final class Migration {
         if (failure == null && idle != null) {
             failure = new ReceiveError(ReceiveError.Kind.IDLE_TIMEOUT, "migration " + id + ": " + idle.getMessage(), e);
         }
+        ReceiveError conn = ReceiveError.find(e, ReceiveError.Kind.CONNECTION);
+        if (failure == null && (conn != null || e instanceof StreamFormatException.Truncated)) {
+            failure = new ReceiveError(ReceiveError.Kind.CONNECTION, "multifd channel " + c.id() + ": "
+                    + (conn != null ? conn.getMessage() : "the connection ended inside the stream: " + e.getMessage()), e);
+        }
         if (failure == null) {
             failure = new ReceiveError(ReceiveError.Kind.BAD_STREAM, "multifd channel " + c.id() + ": " + e.getMessage(), e);
         }
@@ -218,15 +223,26 @@ final class Migration {
             if (config.save() != null) {
                 Path target = owner.saveTarget(config.save(), id);
                 part = target.resolveSibling(target.getFileName() + ".part");
-                save = new java.io.BufferedOutputStream(Files.newOutputStream(part), 1 << 16);
-                in = new TeeInputStream(pipe, save);
+                try {
+                    save = new java.io.BufferedOutputStream(Files.newOutputStream(part), 1 << 16);
+                } catch (IOException e) {
+                    throw saveFailed(part, e);
+                }
+                in = new TeeInputStream(pipe, save, part);
             }
             load(WireReader.of(in, 1 << 16));
             if (save != null) {
-                save.close();
-                save = null;
                 Path target = owner.saveTarget(config.save(), id);
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    save.close();
+                    save = null;
+                    if (Files.isDirectory(target)) {
+                        throw new IOException("a directory of that name exists");
+                    }
+                    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw saveFailed(target, e);
+                }
                 part = null;
             }
             report = report(null);
@@ -273,9 +289,19 @@ final class Migration {
         owner.finished(this, report);
     }
 
+    private static ReceiveError saveFailed(Path file, IOException e) {
+        return new ReceiveError(ReceiveError.Kind.SAVE_FAILED, "--save " + file + ": "
+                + (e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                : e.getMessage()) + " (the stream is not kept)", e);
+    }
+
     private static ReceiveError classify(Exception e) {
         if (e instanceof ReceiveError r) {
             return r;
+        }
+        ReceiveError save = ReceiveError.find(e, ReceiveError.Kind.SAVE_FAILED);
+        if (save != null) {
+            return save;
         }
         ReceiveError idle = ReceiveError.find(e, ReceiveError.Kind.IDLE_TIMEOUT);
         if (idle != null) {
@@ -518,17 +544,23 @@ final class Migration {
     private static final class TeeInputStream extends InputStream {
         private final InputStream in;
         private final OutputStream copy;
+        private final Path file;
 
-        TeeInputStream(InputStream in, OutputStream copy) {
+        TeeInputStream(InputStream in, OutputStream copy, Path file) {
             this.in = in;
             this.copy = copy;
+            this.file = file;
         }
 
         @Override
         public int read() throws IOException {
             int b = in.read();
             if (b >= 0) {
-                copy.write(b);
+                try {
+                    copy.write(b);
+                } catch (IOException e) {
+                    throw saveFailed(file, e);
+                }
             }
             return b;
         }
@@ -537,7 +569,11 @@ final class Migration {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
             if (n > 0) {
-                copy.write(b, off, n);
+                try {
+                    copy.write(b, off, n);
+                } catch (IOException e) {
+                    throw saveFailed(file, e);
+                }
             }
             return n;
         }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import qmig.stream.vmdesc.DumpVmstateSchema;
 import qmig.stream.vmstate.DescriptionSource;
+import qmig.tools.tls.TlsCreds;
 import qmig.viommu.vtd.Bdf;
 
 /** {@code qmig receive --listen 127.0.0.1:PORT [--vfio BDF…] [--schema F] [--save F] [--report F.json]}. */
@@ -54,8 +55,23 @@ public final class ReceiveCommand implements Callable<Integer> {
             description = "close a main or multifd connection that sends nothing for this long while loading (default 60)")
     long idleSeconds = 60;
 
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "connections open at once, sniffing, main and multifd together; more are closed at once (default "
+                    + ReceiverConfig.DEFAULT_MAX_CONNECTIONS + ")")
+    int maxConnections = ReceiverConfig.DEFAULT_MAX_CONNECTIONS;
+
+    @Option(names = "--tls-creds", paramLabel = "DIR",
+            description = "require TLS with the X.509 credentials in DIR, laid out as QEMU's tls-creds-x509 endpoint=server:"
+                    + " ca-cert.pem, server-cert.pem, server-key.pem")
+    Path tlsCreds;
+
+    @Option(names = "--tls-verify-peer", description = "with --tls-creds: require a client certificate signed by ca-cert.pem")
+    boolean tlsVerifyPeer;
+
     @Option(names = "--count", paramLabel = "N", description = "exit after N migrations finished (default: run until killed)")
     int count;
+
+    private volatile boolean reportFailed;
 
     @Override
     public Integer call() throws Exception {
@@ -74,6 +90,23 @@ public final class ReceiveCommand implements Callable<Integer> {
             System.err.println("qmig receive: --idle-timeout wants at least 1 second, got " + idleSeconds);
             return 64;
         }
+        if (maxConnections < 1 || maxMigrations < 1) {
+            System.err.println("qmig receive: --max-connections and --max-migrations want at least 1");
+            return 64;
+        }
+        if (tlsVerifyPeer && tlsCreds == null) {
+            System.err.println("qmig receive: --tls-verify-peer needs --tls-creds DIR");
+            return 64;
+        }
+        TlsCreds tls = null;
+        if (tlsCreds != null) {
+            try {
+                tls = TlsCreds.load(tlsCreds, TlsCreds.Endpoint.SERVER, tlsVerifyPeer);
+            } catch (IOException e) {
+                System.err.println("qmig receive: --tls-creds " + tlsCreds + ": " + e.getMessage());
+                return 3;
+            }
+        }
         List<Bdf> devices = new ArrayList<>();
         for (String s : vfio) {
             devices.add(Bdf.parse(s));
@@ -86,7 +119,8 @@ public final class ReceiveCommand implements Callable<Integer> {
         }
         ReceiverConfig base = ReceiverConfig.loopback(addr.getPort());
         ReceiverConfig cfg = new ReceiverConfig(addr, devices, schemas, save, machine, maxMigrations, multifd,
-                base.pipeBytes(), base.sniffTimeout(), base.syncTimeout(), java.time.Duration.ofSeconds(idleSeconds));
+                base.pipeBytes(), base.sniffTimeout(), base.syncTimeout(), java.time.Duration.ofSeconds(idleSeconds),
+                maxConnections, tls);
         CountDownLatch done = new CountDownLatch(count > 0 ? count : Integer.MAX_VALUE);
         try (Receiver r = Receiver.start(cfg, line -> System.err.println("qmig receive: " + line))) {
             r.onReport(rep -> {
@@ -98,13 +132,19 @@ public final class ReceiveCommand implements Callable<Integer> {
                     try {
                         writeReport(r);
                     } catch (IOException e) {
-                        System.err.println("qmig receive: --report " + report + ": " + e.getMessage());
+                        reportFailed = true;
+                        System.err.println("qmig receive: --report " + report + ": cannot write: " + e.getMessage()
+                                + " (the report is on standard output)");
                     }
                 }
                 done.countDown();
             });
-            System.err.println("qmig receive: listening on " + r.address().getHostString() + ":" + r.port());
+            System.err.println("qmig receive: listening on " + r.address().getHostString() + ":" + r.port()
+                    + (tls == null ? "" : " (TLS" + (tlsVerifyPeer ? ", verify-peer" : "") + ")"));
             done.await();
+            if (reportFailed) {
+                return 3;
+            }
             return r.reports().stream().allMatch(ReceiveReport::completed) ? 0 : 1;
         }
     }
@@ -124,9 +164,22 @@ public final class ReceiveCommand implements Callable<Integer> {
                     .append(ReceiveReport.str(x.message())).append('}');
         }
         b.append("]}\n");
+        if (Files.isDirectory(report)) {
+            throw new IOException("is a directory");
+        }
         Path part = report.resolveSibling(report.getFileName() + ".part");
-        Files.writeString(part, b);
-        Files.move(part, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.writeString(part, b);
+            Files.move(part, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException(e.getReason() != null ? e.getReason() : e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // nothing could be created there either
+            }
+        }
     }
 
 }

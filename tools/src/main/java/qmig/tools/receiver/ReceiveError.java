@@ -12,6 +12,10 @@ public final class ReceiveError extends IOException {
 
     /** What went wrong, in the order a connection meets them. */
     public enum Kind {
+        /** More connections open at once than {@code --max-connections}: closed as soon as accepted. */
+        TOO_MANY_CONNECTIONS,
+        /** With {@code --tls-creds}: the TLS handshake failed (not a TLS client, untrusted or missing client certificate). */
+        TLS_REFUSED,
         /** The first 4 bytes are neither QEVM nor the multifd magic (random bytes, HTTP, ...). */
         NOT_A_MIGRATION,
         /** The connection ended before its first 4 bytes (or before a multifd init packet). */
@@ -37,7 +41,9 @@ public final class ReceiveError extends IOException {
         /** The configuration names another machine type than {@code --machine}. */
         MACHINE_MISMATCH,
         /** Post-load (vIOMMU replay) failed. */
-        POST_LOAD
+        POST_LOAD,
+        /** {@code --save} could not write the stream (disk full, directory not writable); nothing is left under its name. */
+        SAVE_FAILED
     }
 
     private final Kind kind;

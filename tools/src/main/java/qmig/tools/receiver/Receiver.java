@@ -12,12 +12,14 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import qmig.stream.multifd.MultifdInitPacket;
 
@@ -41,6 +43,7 @@ public final class Receiver implements AutoCloseable {
     private final List<ReceiveReport> reports = new ArrayList<>();
     private final List<Rejection> rejections = new ArrayList<>();
     private final List<Consumer<ReceiveReport>> listeners = new ArrayList<>();
+    private final AtomicInteger connections = new AtomicInteger();
     private int nextId = 1;
 
     private Receiver(ReceiverConfig config, Consumer<String> log) throws InterruptedException {
@@ -56,6 +59,18 @@ public final class Receiver implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            int open = connections.incrementAndGet();
+                            ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                            if (open > config.maxConnections()) {
+                                reject(ch, ReceiveError.Kind.TOO_MANY_CONNECTIONS, "too many connections: " + (open - 1)
+                                        + " open, --max-connections is " + config.maxConnections());
+                                return;
+                            }
+                            if (config.tls() != null) {
+                                SslHandler tls = new SslHandler(config.tls().serverEngine());
+                                tls.setHandshakeTimeoutMillis(config.sniffTimeout().toMillis());
+                                ch.pipeline().addLast("tls", tls);
+                            }
                             ch.pipeline().addLast("sniff", new SniffHandler(Receiver.this));
                         }
                     });
@@ -95,6 +110,11 @@ public final class Receiver implements AutoCloseable {
 
     public synchronized List<Rejection> rejections() {
         return List.copyOf(rejections);
+    }
+
+    /** Connections open right now (each counted from accept until its close completed). */
+    public int openConnections() {
+        return connections.get();
     }
 
     public synchronized int activeMigrations() {

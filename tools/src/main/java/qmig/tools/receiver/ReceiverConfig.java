@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import qmig.stream.vmstate.DescriptionSource;
+import qmig.tools.tls.TlsCreds;
 import qmig.viommu.vtd.Bdf;
 
 /**
@@ -22,10 +23,24 @@ import qmig.viommu.vtd.Bdf;
  * @param sniffTimeout    how long a new connection may take to send its first bytes
  * @param syncTimeout     how long a sync point waits for the multifd channels
  * @param idleTimeout     how long a routed (main or multifd) connection may send nothing while its loader waits
+ * @param maxConnections  connections open at once (sniffing, main and multifd together); more are refused
+ * @param tls             TLS credentials every connection must use, or null for plain TCP
  */
 public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
                              String machine, int maxMigrations, int multifdChannels, int pipeBytes,
-                             Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout) {
+                             Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout,
+                             int maxConnections, TlsCreds tls) {
+
+    /** The default of {@link #maxConnections()}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 256;
+
+    /** Without a connection limit of its own (the default) and without TLS. */
+    public ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
+                          String machine, int maxMigrations, int multifdChannels, int pipeBytes,
+                          Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout) {
+        this(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes, sniffTimeout, syncTimeout,
+                idleTimeout, DEFAULT_MAX_CONNECTIONS, null);
+    }
 
     public ReceiverConfig {
         Objects.requireNonNull(listen, "listen");
@@ -41,6 +56,9 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idleTimeout must be positive, got " + idleTimeout);
         }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
+        }
         if (pipeBytes < 65536) {
             throw new IllegalArgumentException("pipeBytes at least 64 KiB, got " + pipeBytes);
         }
@@ -54,41 +72,51 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
 
     public ReceiverConfig withVfio(List<Bdf> devices) {
         return new ReceiverConfig(listen, devices, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
     }
 
     public ReceiverConfig withSchemas(List<DescriptionSource> s) {
         return new ReceiverConfig(listen, vfio, s, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
     }
 
     public ReceiverConfig withSave(Path file) {
         return new ReceiverConfig(listen, vfio, schemas, file, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
     }
 
     public ReceiverConfig withMachine(String m) {
         return new ReceiverConfig(listen, vfio, schemas, save, m, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
     }
 
     public ReceiverConfig withMaxMigrations(int n) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, n, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
     }
 
     public ReceiverConfig withMultifd(int channels) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, channels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
     }
 
     public ReceiverConfig withTimeouts(Duration sniff, Duration sync) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniff, sync, idleTimeout);
+                sniff, sync, idleTimeout, maxConnections, tls);
+    }
+
+    public ReceiverConfig withMaxConnections(int n) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout, idleTimeout, n, tls);
+    }
+
+    public ReceiverConfig withTls(TlsCreds creds) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, creds);
     }
 
     public ReceiverConfig withIdle(Duration idle) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idle);
+                sniffTimeout, syncTimeout, idle, maxConnections, tls);
     }
 }

@@ -3,9 +3,13 @@ package qmig.tools.receiver;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import qmig.stream.grammar.StreamSniffer;
 import qmig.stream.multifd.MultifdInitPacket;
 import qmig.stream.wire.WireReader;
@@ -104,12 +108,46 @@ final class SniffHandler extends ByteToMessageDecoder {
         super.channelInactive(ctx);
     }
 
+    /** With TLS: a failed handshake (plain client, untrusted or missing certificate) refuses the connection. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess() && !routed) {
+            done();
+            receiver.reject(ctx.channel(), ReceiveError.Kind.TLS_REFUSED, "TLS handshake failed: " + tlsReason(e.cause()));
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    private static String tlsReason(Throwable t) {
+        Throwable c = t;
+        while (c instanceof DecoderException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (c instanceof NotSslRecordException) {
+            return "the client does not speak TLS (first record is not a TLS record)";
+        }
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+
+    private static boolean isTls(Throwable t) {
+        for (int depth = 0; t != null && depth < 8; t = t.getCause(), depth++) {
+            if (t instanceof SSLException || t instanceof NotSslRecordException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!routed) {
             done();
+            if (isTls(cause)) {
+                receiver.reject(ctx.channel(), ReceiveError.Kind.TLS_REFUSED, "TLS handshake failed: " + tlsReason(cause));
+                return;
+            }
             receiver.reject(ctx.channel(), ReceiveError.Kind.CONNECTION, "connection error before routing: " + cause);
-        } else {
+        } else if (!isTls(cause)) {
             ctx.fireExceptionCaught(cause);
         }
     }

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import qmig.stream.multifd.MultifdCompression;
+import qmig.tools.tls.TlsCreds;
 
 /** {@code qmig send STREAM --to HOST:PORT [--multifd N]}. */
 @Command(name = "send", mixinStandardHelpOptions = true,
@@ -38,6 +39,11 @@ public final class SendCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "connect and completion timeout (default 120)")
     long timeout = 120;
 
+    @Option(names = "--tls-creds", paramLabel = "DIR",
+            description = "send over TLS with the client credentials in DIR (ca-cert.pem; client-cert.pem and"
+                    + " client-key.pem when the destination verifies its peers), as QEMU's tls-creds-x509 endpoint=client")
+    Path tlsCreds;
+
     @Override
     public Integer call() {
         try (InputStream in = StreamFiles.open(file, snapshot)) {
@@ -57,7 +63,8 @@ public final class SendCommand implements Callable<Integer> {
                 System.err.println("qmig send: unknown --multifd-compression " + compression);
                 return 64;
             }
-            Sender.Result r = Sender.send(in, addr, multifd, c, Duration.ofSeconds(timeout));
+            TlsCreds tls = tlsCreds == null ? null : TlsCreds.load(tlsCreds, TlsCreds.Endpoint.CLIENT, true);
+            Sender.Result r = Sender.send(in, addr, multifd, c, Duration.ofSeconds(timeout), tls);
             System.out.println("sent " + file + " to " + to + (r.bytes() >= 0 ? " (" + r.bytes() + " bytes)" : "")
                     + (multifd > 0 ? ", " + r.multifdPages() + " pages over " + multifd + " multifd channels" : "")
                     + ", " + r.pongs() + " PONG, " + (r.shut() == null ? "destination closed" : "SHUT(" + r.shut() + ")"));

@@ -21,6 +21,7 @@ import qmig.stream.multifd.MultifdCompression;
 import qmig.stream.multifd.MultifdRamEmitter;
 import qmig.stream.wire.Limits;
 import qmig.stream.wire.WireWriter;
+import qmig.tools.tls.TlsCreds;
 
 /**
  * {@code qmig send}: plays a saved stream into a destination as a QEMU 7.2 source would — the
@@ -50,7 +51,30 @@ public final class Sender {
     /** Sends {@code stream} (decompressed bytes of a saved stream) to {@code to}. */
     public static Result send(InputStream stream, InetSocketAddress to, int multifd, MultifdCompression compression,
                               Duration timeout) throws IOException, InterruptedException {
-        try (Socket main = connect(to, timeout)) {
+        return send(stream, to, multifd, compression, timeout, null);
+    }
+
+    /**
+     * The same over TLS when {@code tls} is not null: every connection (main and multifd) runs a
+     * client handshake that checks the destination's certificate against {@code tls}' CA and the
+     * host of {@code to} (like QEMU's default {@code tls-hostname}).
+     */
+    public static Result send(InputStream stream, InetSocketAddress to, int multifd, MultifdCompression compression,
+                              Duration timeout, TlsCreds tls) throws IOException, InterruptedException {
+        return send(stream, to, multifd, compression, timeout, tls, new byte[16]);
+    }
+
+    /**
+     * The same with the VM's UUID in the multifd init packets ({@code uuid}, 16 bytes: QEMU's
+     * {@code -uuid}, all zero by default). A destination that takes several multifd migrations at
+     * once tells their channels apart by it.
+     */
+    public static Result send(InputStream stream, InetSocketAddress to, int multifd, MultifdCompression compression,
+                              Duration timeout, TlsCreds tls, byte[] uuid) throws IOException, InterruptedException {
+        if (uuid.length != 16) {
+            throw new IllegalArgumentException("a UUID has 16 bytes, got " + uuid.length);
+        }
+        try (Socket main = connect(to, timeout, tls)) {
             ReturnPathReader rp = new ReturnPathReader(main.getInputStream());
             Thread t = new Thread(rp, "qmig-send-rp");
             t.setDaemon(true);
@@ -61,7 +85,7 @@ public final class Sender {
                 bytes = copy(stream, main.getOutputStream());
             } else {
                 byte[] all = stream.readAllBytes();
-                mfdPages = sendMultifd(all, main, to, multifd, compression, timeout);
+                mfdPages = sendMultifd(all, main, to, multifd, compression, timeout, tls, uuid);
                 bytes = -1;
             }
             main.shutdownOutput();
@@ -89,7 +113,7 @@ public final class Sender {
 
     /** The stream's records on the main channel with its RAM re-emitted over {@code n} multifd channels. */
     private static long sendMultifd(byte[] all, Socket main, InetSocketAddress to, int n, MultifdCompression compression,
-                                    Duration timeout) throws IOException {
+                                    Duration timeout, TlsCreds tls, byte[] uuid) throws IOException {
         MigrationStream ms = MigrationStream.read(all, ReaderOptions.defaults());
         List<Socket> sockets = new ArrayList<>();
         try (GuestMemory memory = GuestMemory.onHeap()) {
@@ -100,12 +124,12 @@ public final class Sender {
             sw.flush();
             List<WireWriter> channels = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                Socket s = connect(to, timeout);
+                Socket s = connect(to, timeout, tls);
                 sockets.add(s);
                 channels.add(new WireWriter(s.getOutputStream(), 1 << 16));
             }
             long pages;
-            try (MultifdRamEmitter e = new MultifdRamEmitter(memory, 256, channels, compression, 1, new byte[16])) {
+            try (MultifdRamEmitter e = new MultifdRamEmitter(memory, 256, channels, compression, 1, uuid.clone())) {
                 for (StreamRecord r : ms.records()) {
                     boolean ram = r instanceof StreamRecord.Section s && s.header().idstr().equals("ram");
                     if (!ram) {
@@ -128,11 +152,22 @@ public final class Sender {
         }
     }
 
-    private static Socket connect(InetSocketAddress to, Duration timeout) throws IOException {
+    private static Socket connect(InetSocketAddress to, Duration timeout, TlsCreds tls) throws IOException {
         Socket s = new Socket();
         s.setTcpNoDelay(true);
         s.connect(to, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-        return s;
+        if (tls == null) {
+            return s;
+        }
+        try {
+            s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            Socket t = tls.clientSocket(s, to.getHostString());
+            t.setSoTimeout(0);
+            return t;
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
     }
 
     /** Reads {@code be16 type, be16 len, payload} messages (spec/return-path.md §2) until SHUT or EOF. */
