@@ -186,17 +186,8 @@ final class CheckCommand implements Callable<Integer> {
         return null;
     }
 
-    /** A -dump-vmstate file (raw or compressed), no larger than {@code Limits.maxVmDescriptionBytes}. */
     DumpVmstateSchema readSchema(Path p) throws IOException {
-        long max = limitOptions.apply(Limits.DEFAULT).maxVmDescriptionBytes();
-        try (InputStream in = Inputs.open(p, Inputs.detect(p))) {
-            byte[] text = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-            if (text.length > max) {
-                throw StreamFormatException.limitExceeded(0, "-dump-vmstate file " + p, text.length, max,
-                        "Limits.maxVmDescriptionBytes");
-            }
-            return DumpVmstateSchema.parse(new java.io.ByteArrayInputStream(text));
-        }
+        return Inputs.readSchema(p, limitOptions.apply(Limits.DEFAULT));
     }
 
     /** {@code 64M}, {@code 1G}, {@code 512K} or bytes; QEMU's {@code -m} default unit is MiB. */

@@ -84,9 +84,7 @@ final class DumpCommand implements Callable<Integer> {
         }
         try {
             if (schema != null) {
-                try (var in = Files.newInputStream(schema)) {
-                    options = options.withSchema(DumpVmstateSchema.parse(in));
-                }
+                options = options.withSchema(Inputs.readSchema(schema, options.limits()));
             }
             MigrationStream s;
             qmig.stream.wire.StreamFormatException error;

@@ -64,4 +64,36 @@ final class Inputs {
         }
         return sb.length() == 0 ? "" : " (" + sb + ")";
     }
+
+    /**
+     * A data file that is no migration stream (a recorded multifd channel, a -dump-vmstate schema),
+     * decompressed when it is compressed.
+     */
+    static InputStream openData(Path file, Limits limits) throws IOException {
+        qmig.stream.saved.SavedStream s = qmig.stream.saved.SavedStream.openData(file, limits);
+        try {
+            return new java.io.FilterInputStream(s.stream()) {
+                @Override
+                public void close() throws IOException {
+                    s.close();
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** A -dump-vmstate file (raw or compressed), no larger than {@code Limits.maxVmDescriptionBytes}. */
+    static qmig.stream.vmdesc.DumpVmstateSchema readSchema(Path p, Limits limits) throws IOException {
+        long max = limits.maxVmDescriptionBytes();
+        try (InputStream in = openData(p, limits)) {
+            byte[] text = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (text.length > max) {
+                throw qmig.stream.wire.StreamFormatException.limitExceeded(0, "-dump-vmstate file " + p, text.length, max,
+                        "Limits.maxVmDescriptionBytes");
+            }
+            return qmig.stream.vmdesc.DumpVmstateSchema.parse(new java.io.ByteArrayInputStream(text));
+        }
+    }
 }

@@ -81,7 +81,7 @@ final class MemoryCommands {
                         opened.add(main);
                         List<WireReader> chans = new ArrayList<>();
                         for (Path c : channels) {
-                            InputStream in = openData(c, limits);
+                            InputStream in = Inputs.openData(c, limits);
                             opened.add(in);
                             chans.add(WireReader.of(in, 1 << 20));
                         }
@@ -143,22 +143,6 @@ final class MemoryCommands {
 
     static InputStream open(Path file) throws IOException {
         return Inputs.open(file, Limits.DEFAULT, null);
-    }
-
-    /** A recorded multifd channel, decompressed when it is compressed (it is no migration stream). */
-    static InputStream openData(Path file, Limits limits) throws IOException {
-        qmig.stream.saved.SavedStream s = qmig.stream.saved.SavedStream.openData(file, limits);
-        try {
-            return new java.io.FilterInputStream(s.stream()) {
-                @Override
-                public void close() throws IOException {
-                    s.close();
-                }
-            };
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
     }
 
     /** The machine type from the configuration section (the first record), or null. */
