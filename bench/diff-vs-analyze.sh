@@ -40,19 +40,10 @@
 # 4 minutes (analyze -x of both streams: ~25 s a run).  Disk: ~2.2 GB of
 # inputs cached, plus ~2.2 GB of extracted RAM while a run is in progress.
 set -euo pipefail
-
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/.." && pwd)"
-SCRIPTS="$REPO/testdata/scripts"
-QMIG="$REPO/qmig"
-WORK="${QMIG_BENCH_WORK:-${TMPDIR:-/tmp}/qmig-bench}"
-export LAB_WORK="${LAB_WORK:-$WORK/lab}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS=3; WARMUP=1; OUTDIR="$HERE/out"
 PAGES="0x11 0x20005 0x3ffd4"
-
-die() { echo "ERROR: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -63,27 +54,16 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument $1   (--help)" ;;
     esac
 done
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive number"
-[[ "$WARMUP" =~ ^[0-9]+$ ]] || die "--warmup takes a number"
+bench_check_counts
 
 mkdir -p "$WORK" "$OUTDIR"
 T="$(mktemp -d "$WORK/diffrun.XXXXXX")"
 trap 'rm -rf "$T"' EXIT
 
-PYBIN="${QMIG_BENCH_PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}"
-[ -x "$PYBIN" ] || die "no Python interpreter ($PYBIN)"
-export PYTHON="$PYBIN"
-ANALYZE="$(bash "$SCRIPTS/fetch-analyze-migration.sh")"
-[ -s "$ANALYZE" ] || die "fetch-analyze-migration.sh gave no script"
+bench_python   # PYBIN, ANALYZE (lib.sh)
 
 # --- inputs ------------------------------------------------------------------
-A="$WORK/q35-random-ram-1G.mig"
-if [ ! -s "$A" ]; then  # as capture_1g in bench/ram-vs-analyze.sh
-    log "making $A (capture-stream.sh --size 1G q35-random-ram)"
-    bash "$SCRIPTS/capture-stream.sh" --size 1G --param max-bandwidth=1099511627776 \
-        q35-random-ram "$WORK/.capturing-q35-random-ram-1G.mig" > "$T/capture.out" || die "capture-stream.sh failed"
-    mv "$WORK/.capturing-q35-random-ram-1G.mig" "$A"
-fi
+A="$(bench_capture_1g)"
 RAMFILE="$LAB_WORK/ram/random-1073741824.bin"
 [ -s "$RAMFILE" ] || die "$RAMFILE (the seeded RAM the capture was made from) is missing: delete $A and run again"
 B="$WORK/q35-random-ram-1G-3pages.mig"
@@ -158,8 +138,7 @@ measure analyze bash "$ANALYZE_DIFF"
 
 STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 OUTFILE="$OUTDIR/diff-results-$(date -u +%Y-%m-%d).jsonl"
-REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$REPO" status --porcelain -- 2>/dev/null | head -1)" ] || REV="$REV+dirty"
+REV=$(bench_rev)
 "$PYBIN" - "$T" "$OUTFILE" "$STAMP" "$RUNS" "$WARMUP" "$REV" "$(nproc)" "$(java -version 2>&1 | head -1)" \
     "$("$PYBIN" -V 2>&1)" "$A" "$B" <<'PY'
 import json, os, statistics, sys

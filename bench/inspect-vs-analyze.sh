@@ -56,18 +56,9 @@
 # checksumming and listing; ~7 s when the RAM file is cached); then ~16 s
 # per bench with -n 3 (~22 s with -n 5).  Disk: ~2.2 GB under the cache dir.
 set -euo pipefail
-
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/.." && pwd)"
-SCRIPTS="$REPO/testdata/scripts"
-QMIG="$REPO/qmig"
-WORK="${QMIG_BENCH_WORK:-${TMPDIR:-/tmp}/qmig-bench}"
-export LAB_WORK="${LAB_WORK:-$WORK/lab}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS=3; WARMUP=1; ONLY=(); ANALYZE_ONLY=0; USE_HYPERFINE=1; NO_BUILD=0; OUTDIR="$HERE/out"
-
-die() { echo "ERROR: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -83,8 +74,7 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument $1   (--help)" ;;
     esac
 done
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive number"
-[[ "$WARMUP" =~ ^[0-9]+$ ]] || die "--warmup takes a number"
+bench_check_counts
 [ ${#ONLY[@]} -gt 0 ] || ONLY=(64m 1g)
 for o in "${ONLY[@]}"; do case "$o" in 64m|1g) ;; *) die "--only takes 64m or 1g" ;; esac; done
 
@@ -93,47 +83,15 @@ T="$(mktemp -d "$WORK/run.XXXXXX")"
 trap 'rm -rf "$T"' EXIT
 
 # --- tools -------------------------------------------------------------------
-PYBIN="${QMIG_BENCH_PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}"
-[ -x "$PYBIN" ] || die "no Python interpreter ($PYBIN)"
-export PYTHON="$PYBIN"   # the capture scripts use it too
-ANALYZE="$(bash "$SCRIPTS/fetch-analyze-migration.sh")"
-[ -s "$ANALYZE" ] || die "fetch-analyze-migration.sh gave no script"
-TIMER="date +%s.%N"
-if [ "$USE_HYPERFINE" = 1 ] && command -v hyperfine >/dev/null 2>&1; then
-    TIMER="$(hyperfine --version)"
-else
-    USE_HYPERFINE=0
-fi
-TIMEBIN=""
-[ -x /usr/bin/time ] && TIMEBIN=/usr/bin/time
+bench_python   # PYBIN, ANALYZE
+bench_timer    # TIMER, USE_HYPERFINE, TIMEBIN
 
 # --- inputs ------------------------------------------------------------------
-capture() {  # capture NAME CAPTURE-ARGS... : cached $WORK/NAME.mig
-    local name=$1; shift
-    local f="$WORK/$name.mig" part="$WORK/.capturing-$name.mig" t0 t1
-    if [ -s "$f" ] && [ -s "$f.capture.json" ]; then echo "$f"; return 0; fi
-    log "making $f: capture-stream.sh $*"
-    rm -f "$part" "$f"
-    t0=$(date +%s.%N)
-    bash "$SCRIPTS/capture-stream.sh" "$@" "$part" > "$T/capture.out" \
-        || die "capture-stream.sh $* failed"
-    t1=$(date +%s.%N)
-    # first stdout line is the capture's JSON summary; add how long it took
-    head -1 "$T/capture.out" | "$PYBIN" -c '
-import json, sys
-d = json.loads(sys.stdin.readline()); d["file"] = sys.argv[1]
-d["capture_wall_s"] = round(float(sys.argv[3]) - float(sys.argv[2]), 2)
-print(json.dumps(d))' "$(basename "$f")" "$t0" "$t1" > "$f.capture.json"
-    mv "$part" "$f"
-    log "made $f in $(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s"
-    echo "$f"
-}
-
 FILES=(); LABELS=()
 for o in "${ONLY[@]}"; do
     case "$o" in
-    64m) FILES+=("$(capture q35-plain-64M q35-plain)"); LABELS+=(64MiB) ;;
-    1g)  FILES+=("$(capture q35-random-ram-1G --size 1G --param max-bandwidth=1099511627776 q35-random-ram)")
+    64m) FILES+=("$(bench_capture q35-plain-64M q35-plain)"); LABELS+=(64MiB) ;;
+    1g)  FILES+=("$(bench_capture_1g)")
          LABELS+=(1GiB) ;;
     esac
 done
@@ -155,72 +113,39 @@ else
 fi
 
 # --- timing ------------------------------------------------------------------
-# measure KEY CMD... : writes $T/KEY.times (seconds, one per line) and
-# $T/KEY.probe ("rc maxrss_kb") from one untimed run first; returns the rc.
-measure() {
-    local key=$1; shift
-    local rc=0 rss="" i t0 t1 cmdline
-    if [ -n "$TIMEBIN" ]; then
-        "$TIMEBIN" -f '%M' -o "$T/$key.rss" "$@" > /dev/null 2> "$T/$key.err" || rc=$?
-        rss=$(tail -1 "$T/$key.rss" 2>/dev/null || true)
-    else
-        "$@" > /dev/null 2> "$T/$key.err" || rc=$?
-    fi
-    [[ "$rss" =~ ^[0-9]+$ ]] || rss=""
-    echo "$rc ${rss:-null}" > "$T/$key.probe"
-    : > "$T/$key.times"
-    if [ "$rc" != 0 ]; then
-        log "FAILED (rc $rc): $*"; sed 's/^/    /' "$T/$key.err" | tail -5 >&2
-        return "$rc"
-    fi
-    if [ "$USE_HYPERFINE" = 1 ]; then
-        cmdline=$(printf '%q ' "$@")
-        hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" --output=null \
-            --export-json "$T/$key.json" -- "$cmdline" > /dev/null 2> "$T/$key.hf.err" \
-            || { cat "$T/$key.hf.err" >&2; die "hyperfine failed on: $*"; }
-        "$PYBIN" -c 'import json,sys
-for t in json.load(open(sys.argv[1]))["results"][0]["times"]: print(t)' "$T/$key.json" > "$T/$key.times"
-    else
-        for ((i = 0; i < WARMUP; i++)); do "$@" > /dev/null 2>&1; done
-        for ((i = 0; i < RUNS; i++)); do
-            t0=$(date +%s.%N); "$@" > /dev/null 2>&1; t1=$(date +%s.%N)
-            awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.6f\n", a-b}' >> "$T/$key.times"
-        done
-    fi
-}
+# bench_measure (lib.sh) writes $T/KEY.times and $T/KEY.probe
 
 # records: one TSV line per timed pair / start-up command, turned into the
 # table and the JSON lines at the end
 REC="$T/records.tsv"; : > "$REC"
-record() { printf '%s\n' "$(IFS=$'\t'; echo "$*")" >> "$REC"; }
 
 log "timer: $TIMER; runs $RUNS, warmup $WARMUP; python: $PYBIN"
 if [ "$QMIG_OK" = 1 ]; then
     log "JVM start-up: ./qmig --version, java -version"
-    measure startup-qmig "$QMIG" --version || true
-    record startup "-" "./qmig --version" startup-qmig
+    bench_measure startup-qmig "$QMIG" --version || true
+    bench_record startup "-" "./qmig --version" startup-qmig
 fi
-measure startup-java java -version || true
-record startup "-" "java -version" startup-java
-measure startup-python "$PYBIN" -c pass || true
-record startup "-" "python3 -c pass" startup-python
+bench_measure startup-java java -version || true
+bench_record startup "-" "java -version" startup-java
+bench_measure startup-python "$PYBIN" -c pass || true
+bench_record startup "-" "python3 -c pass" startup-python
 
 for i in "${!FILES[@]}"; do
     f=${FILES[$i]}; lab=${LABELS[$i]}
     log "$lab: python3 analyze-migration.py -f $(basename "$f")"
-    measure "analyze-$i" "$PYBIN" "$ANALYZE" -f "$f" || true
+    bench_measure "analyze-$i" "$PYBIN" "$ANALYZE" -f "$f" || true
     for c in inspect dump; do
         if [ "$QMIG_OK" = 1 ]; then
             if [ "$c" = inspect ]; then
                 log "$lab: ./qmig inspect $(basename "$f")"
-                measure "qmig-$c-$i" "$QMIG" inspect "$f" || true
+                bench_measure "qmig-$c-$i" "$QMIG" inspect "$f" || true
             else
                 log "$lab: ./qmig dump --json $(basename "$f")"
-                measure "qmig-$c-$i" "$QMIG" dump --json "$f" || true
+                bench_measure "qmig-$c-$i" "$QMIG" dump --json "$f" || true
             fi
-            record pair "$lab" "$c" "qmig-$c-$i" "analyze-$i" "$f"
+            bench_record pair "$lab" "$c" "qmig-$c-$i" "analyze-$i" "$f"
         else
-            record pair "$lab" "$c" "-" "analyze-$i" "$f"
+            bench_record pair "$lab" "$c" "-" "analyze-$i" "$f"
         fi
     done
 done
@@ -228,8 +153,7 @@ done
 # --- report ------------------------------------------------------------------
 STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 OUTFILE="$OUTDIR/results-$(date -u +%Y-%m-%d).jsonl"
-REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$REPO" status --porcelain -- 2>/dev/null | head -1)" ] || REV="$REV+dirty"
+REV=$(bench_rev)
 CPU=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 JAVAV=$(java -version 2>&1 | head -1)
 QEMUV=$(qemu-system-x86_64 --version 2>/dev/null | head -1 || true)

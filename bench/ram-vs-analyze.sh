@@ -48,18 +48,9 @@
 # 5 minutes (4 GiB digest: ~35 s a run).  Disk: ~3.3 GB of inputs and backing files, plus up to ~4.5 GB of
 # output while a run is in progress.
 set -euo pipefail
-
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/.." && pwd)"
-SCRIPTS="$REPO/testdata/scripts"
-QMIG="$REPO/qmig"
-WORK="${QMIG_BENCH_WORK:-${TMPDIR:-/tmp}/qmig-bench}"
-export LAB_WORK="${LAB_WORK:-$WORK/lab}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS=3; WARMUP=1; ONLY=(); MEM=1; NO_BUILD=0; OUTDIR="$HERE/out"
-
-die() { echo "ERROR: $*" >&2; exit 1; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -73,8 +64,7 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument $1   (--help)" ;;
     esac
 done
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive number"
-[[ "$WARMUP" =~ ^[0-9]+$ ]] || die "--warmup takes a number"
+bench_check_counts
 [ ${#ONLY[@]} -gt 0 ] || ONLY=(1g 4g)
 for o in "${ONLY[@]}"; do case "$o" in 1g|4g) ;; *) die "--only takes 1g or 4g" ;; esac; done
 [ -x /usr/bin/time ] || die "/usr/bin/time is needed for peak RSS (apt-get install -y time)"
@@ -83,29 +73,9 @@ mkdir -p "$WORK" "$OUTDIR"
 T="$(mktemp -d "$WORK/ramrun.XXXXXX")"
 trap 'rm -rf "$T"' EXIT
 
-PYBIN="${QMIG_BENCH_PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}"
-[ -x "$PYBIN" ] || die "no Python interpreter ($PYBIN)"
-export PYTHON="$PYBIN"
-ANALYZE="$(bash "$SCRIPTS/fetch-analyze-migration.sh")"
-[ -s "$ANALYZE" ] || die "fetch-analyze-migration.sh gave no script"
+bench_python   # PYBIN, ANALYZE (lib.sh)
 
 # --- inputs ------------------------------------------------------------------
-capture_1g() {  # the same cache entry as bench/inspect-vs-analyze.sh
-    local f="$WORK/q35-random-ram-1G.mig" part="$WORK/.capturing-q35-random-ram-1G.mig" t0 t1
-    if [ -s "$f" ]; then echo "$f"; return 0; fi
-    log "making $f (capture-stream.sh --size 1G q35-random-ram)"
-    t0=$(date +%s.%N)
-    bash "$SCRIPTS/capture-stream.sh" --size 1G --param max-bandwidth=1099511627776 \
-        q35-random-ram "$part" > "$T/capture.out" || die "capture-stream.sh failed"
-    t1=$(date +%s.%N)
-    head -1 "$T/capture.out" | "$PYBIN" -c '
-import json, sys
-d = json.loads(sys.stdin.readline()); d["file"] = sys.argv[1]
-d["capture_wall_s"] = round(float(sys.argv[3]) - float(sys.argv[2]), 2)
-print(json.dumps(d))' "$(basename "$f")" "$t0" "$t1" > "$f.capture.json"
-    mv "$part" "$f"
-    echo "$f"
-}
 capture_4g() {
     local f="$WORK/q35-halfzero-4G.mig"
     if [ -s "$f" ]; then echo "$f"; return 0; fi
@@ -116,7 +86,7 @@ capture_4g() {
 FILES=(); LABELS=()
 for o in "${ONLY[@]}"; do
     case "$o" in
-    1g) FILES+=("$(capture_1g)"); LABELS+=(1GiB-random) ;;
+    1g) FILES+=("$(bench_capture_1g)"); LABELS+=(1GiB-random) ;;
     4g) FILES+=("$(capture_4g)"); LABELS+=(4GiB-halfzero) ;;
     esac
 done
@@ -164,7 +134,7 @@ measure() {
 }
 
 REC="$T/records.tsv"; : > "$REC"
-record() { printf '%s\n' "$(IFS=$'\t'; echo "$*")" >> "$REC"; }
+record() { bench_record "$@"; }
 
 log "runs $RUNS (+$WARMUP warm-up, the first under /usr/bin/time); python: $PYBIN"
 for i in "${!FILES[@]}"; do
@@ -204,8 +174,7 @@ fi
 # --- report ------------------------------------------------------------------
 STAMP=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 OUTFILE="$OUTDIR/ram-results-$(date -u +%Y-%m-%d).jsonl"
-REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$REPO" status --porcelain -- 2>/dev/null | head -1)" ] || REV="$REV+dirty"
+REV=$(bench_rev)
 "$PYBIN" - "$REC" "$T" "$OUTFILE" "$STAMP" "$RUNS" "$WARMUP" "$REV" "$(nproc)" \
     "$(java -version 2>&1 | head -1)" "$("$PYBIN" -V 2>&1)" "$ANALYZE" "${QMIG_JAVA_OPTS:-}" <<'EOF'
 import json, os, re, statistics, sys
