@@ -287,6 +287,9 @@ final class Migration {
         if (e instanceof StreamFormatException f) {
             return new ReceiveError(ReceiveError.Kind.BAD_STREAM, f.getMessage(), f);
         }
+        if (e instanceof RuntimeException && !(e instanceof java.io.UncheckedIOException)) {
+            return new ReceiveError(ReceiveError.Kind.INTERNAL, e.toString(), e);
+        }
         return new ReceiveError(ReceiveError.Kind.CONNECTION, String.valueOf(e.getMessage()), e);
     }
 

@@ -37,7 +37,9 @@ public final class ReceiveError extends IOException {
         /** The configuration names another machine type than {@code --machine}. */
         MACHINE_MISMATCH,
         /** Post-load (vIOMMU replay) failed. */
-        POST_LOAD
+        POST_LOAD,
+        /** A decoder failed outside the StreamFormatException family: a bug in qmig, never the sender's fault alone. */
+        INTERNAL
     }
 
     private final Kind kind;
