@@ -9,7 +9,7 @@ import qmig.stream.wire.Limits;
 import qmig.stream.wire.StreamFormatException;
 
 /** {@code --limit NAME=VALUE}: raises (or lowers) one of the decoder's {@link Limits}. */
-final class LimitOptions {
+public final class LimitOptions {
 
     @Option(names = "--limit", paramLabel = "NAME=VALUE",
             description = "set a decoder limit, e.g. --limit maxVmDescriptionBytes=268435456; names: "
@@ -17,7 +17,7 @@ final class LimitOptions {
                     + "maxRamBlocks, maxHeldSectionBytes")
     Map<String, Long> limits = Map.of();
 
-    Limits apply(Limits base) {
+    public Limits apply(Limits base) {
         RecordComponent[] comps = Limits.class.getRecordComponents();
         Object[] values = new Object[comps.length];
         List<Class<?>> types = new ArrayList<>();

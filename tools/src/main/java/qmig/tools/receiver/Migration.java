@@ -141,7 +141,7 @@ final class Migration {
         channels[c.id()] = c;
         uuid = c.init().uuid();
         notifyAll();
-        c.start(this, new LockedSink(new RamLoader(memoryForChannels())), ReaderOptions.defaults().limits());
+        c.start(this, new LockedSink(new RamLoader(memoryForChannels())), config.limits());
     }
 
     private GuestMemory memoryForChannels() {
@@ -296,7 +296,7 @@ final class Migration {
     private void load(WireReader in) throws Exception {
         mainLoader = new RamLoader(memory, in::position);
         PageSink sink = new EpochSink(new LockedSink(mainLoader));
-        ReaderOptions opt = ReaderOptions.defaults().withPages(sink, false);
+        ReaderOptions opt = ReaderOptions.defaults().withLimits(config.limits()).withPages(sink, false);
         for (DescriptionSource s : config.schemas()) {
             opt = opt.withSchema(s);
         }

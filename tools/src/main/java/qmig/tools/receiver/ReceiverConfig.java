@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import qmig.stream.vmstate.DescriptionSource;
+import qmig.stream.wire.Limits;
 import qmig.viommu.vtd.Bdf;
 
 /**
@@ -22,10 +23,11 @@ import qmig.viommu.vtd.Bdf;
  * @param sniffTimeout    how long a new connection may take to send its first bytes
  * @param syncTimeout     how long a sync point waits for the multifd channels
  * @param idleTimeout     how long a routed (main or multifd) connection may send nothing while its loader waits
+ * @param limits          the decoders' bounds on lengths, counts and depths read from the wire ({@code --limit})
  */
 public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
                              String machine, int maxMigrations, int multifdChannels, int pipeBytes,
-                             Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout) {
+                             Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout, Limits limits) {
 
     public ReceiverConfig {
         Objects.requireNonNull(listen, "listen");
@@ -38,6 +40,7 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
             throw new IllegalArgumentException("multifdChannels 0..255, got " + multifdChannels);
         }
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(limits, "limits");
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idleTimeout must be positive, got " + idleTimeout);
         }
@@ -49,46 +52,51 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
     /** 127.0.0.1 on {@code port} (0: any free port), 4 migrations, no multifd, 8 MiB per pipe, 60 s idle timeout. */
     public static ReceiverConfig loopback(int port) {
         return new ReceiverConfig(new InetSocketAddress("127.0.0.1", port), List.of(), List.of(), null, null, 4, 0,
-                8 << 20, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(60));
+                8 << 20, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(60), Limits.DEFAULT);
     }
 
     public ReceiverConfig withVfio(List<Bdf> devices) {
         return new ReceiverConfig(listen, devices, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, limits);
     }
 
     public ReceiverConfig withSchemas(List<DescriptionSource> s) {
         return new ReceiverConfig(listen, vfio, s, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, limits);
     }
 
     public ReceiverConfig withSave(Path file) {
         return new ReceiverConfig(listen, vfio, schemas, file, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, limits);
     }
 
     public ReceiverConfig withMachine(String m) {
         return new ReceiverConfig(listen, vfio, schemas, save, m, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, limits);
     }
 
     public ReceiverConfig withMaxMigrations(int n) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, n, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, limits);
     }
 
     public ReceiverConfig withMultifd(int channels) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, channels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout);
+                sniffTimeout, syncTimeout, idleTimeout, limits);
     }
 
     public ReceiverConfig withTimeouts(Duration sniff, Duration sync) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniff, sync, idleTimeout);
+                sniff, sync, idleTimeout, limits);
     }
 
     public ReceiverConfig withIdle(Duration idle) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idle);
+                sniffTimeout, syncTimeout, idle, limits);
+    }
+
+    public ReceiverConfig withLimits(Limits l) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout, idleTimeout, l);
     }
 }
