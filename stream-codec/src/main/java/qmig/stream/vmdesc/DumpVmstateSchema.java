@@ -83,13 +83,25 @@ public final class DumpVmstateSchema implements DescriptionSource {
         } else {
             return null;
         }
+        DumpVmstateSchema cached = BUNDLED.get(file);
+        if (cached != null) {
+            return cached;
+        }
         try (InputStream in = DumpVmstateSchema.class.getResourceAsStream(DIR + file + ".dump-vmstate.json.gz")) {
             if (in == null) {
                 return null;
             }
-            return parse(new GZIPInputStream(in)).withLearned(LearnedLayouts.bundled());
+            DumpVmstateSchema s = parse(new GZIPInputStream(in)).withLearned(LearnedLayouts.bundled());
+            BUNDLED.putIfAbsent(file, s);
+            return s;
         }
     }
+
+    /**
+     * Parsed bundled schemas: parsing one takes ~100 ms, and every stream reader that meets a
+     * device section without a built-in description asks for it (the fuzzer ran at 10 inputs/s).
+     */
+    private static final java.util.Map<String, DumpVmstateSchema> BUNDLED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The same schema with {@code layouts} tried before the dump's guesses. */
     public DumpVmstateSchema withLearned(LearnedLayouts layouts) {
