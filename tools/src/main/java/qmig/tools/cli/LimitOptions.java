@@ -7,14 +7,21 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 import qmig.stream.wire.Limits;
 import qmig.stream.wire.StreamFormatException;
+import qmig.viommu.vtd.WalkLimits;
 
-/** {@code --limit NAME=VALUE}: raises (or lowers) one of the decoder's {@link Limits}. */
+/**
+ * {@code --limit NAME=VALUE}: raises (or lowers) one of the decoder's {@link Limits}, or one of
+ * the VT-d walk's {@link WalkLimits} ({@code maxEntryReads}, {@code maxTotalEntryReads}).
+ */
 public final class LimitOptions {
+
+    /** The {@link WalkLimits} names {@code --limit} takes besides the {@link Limits} ones. */
+    static final List<String> WALK = List.of("maxEntryReads", "maxTotalEntryReads");
 
     @Option(names = "--limit", paramLabel = "NAME=VALUE",
             description = "set a decoder limit, e.g. --limit maxVmDescriptionBytes=268435456; names: "
                     + "maxBufferBytes, maxArrayElements, maxNestingDepth, maxVmDescriptionBytes, maxPackageBytes, "
-                    + "maxRamBlocks, maxHeldSectionBytes")
+                    + "maxRamBlocks, maxHeldSectionBytes; VT-d walks: maxEntryReads, maxTotalEntryReads")
     Map<String, Long> limits = Map.of();
 
     public Limits apply(Limits base) {
@@ -22,7 +29,7 @@ public final class LimitOptions {
         Object[] values = new Object[comps.length];
         List<Class<?>> types = new ArrayList<>();
         for (String name : limits.keySet()) {
-            boolean known = false;
+            boolean known = WALK.contains(name);
             for (RecordComponent c : comps) {
                 known |= c.getName().equals(name);
             }
@@ -43,6 +50,14 @@ public final class LimitOptions {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalArgumentException("bad --limit value: " + cause.getMessage(), cause);
         }
+    }
+
+    /** The walk limits with this option's {@code maxEntryReads} / {@code maxTotalEntryReads} applied. */
+    public WalkLimits walk(WalkLimits base) {
+        Long per = limits.get("maxEntryReads");
+        Long total = limits.get("maxTotalEntryReads");
+        return new WalkLimits(per == null ? base.maxEntryReads() : per,
+                total == null ? base.maxTotalEntryReads() : total);
     }
 
     /** The error line for a shell user, with the command-line form of the limit to raise. */
