@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
+import qmig.stream.memory.MemoryOptions;
 import qmig.stream.wire.Limits;
 import qmig.stream.wire.StreamFormatException;
 import qmig.viommu.vtd.WalkLimits;
@@ -18,10 +19,14 @@ public final class LimitOptions {
     /** The {@link WalkLimits} names {@code --limit} takes besides the {@link Limits} ones. */
     static final List<String> WALK = List.of("maxEntryReads", "maxTotalEntryReads");
 
+    /** The {@link MemoryOptions} name: the guest RAM a MEM_SIZE list may announce. */
+    static final String GUEST = "maxGuestBytes";
+
     @Option(names = "--limit", paramLabel = "NAME=VALUE",
             description = "set a decoder limit, e.g. --limit maxVmDescriptionBytes=268435456; names: "
                     + "maxBufferBytes, maxArrayElements, maxNestingDepth, maxVmDescriptionBytes, maxPackageBytes, "
-                    + "maxRamBlocks, maxHeldSectionBytes; VT-d walks: maxEntryReads, maxTotalEntryReads")
+                    + "maxRamBlocks, maxHeldSectionBytes; guest RAM: maxGuestBytes; VT-d walks: maxEntryReads, "
+                    + "maxTotalEntryReads")
     Map<String, Long> limits = Map.of();
 
     public Limits apply(Limits base) {
@@ -29,7 +34,7 @@ public final class LimitOptions {
         Object[] values = new Object[comps.length];
         List<Class<?>> types = new ArrayList<>();
         for (String name : limits.keySet()) {
-            boolean known = WALK.contains(name);
+            boolean known = WALK.contains(name) || name.equals(GUEST);
             for (RecordComponent c : comps) {
                 known |= c.getName().equals(name);
             }
@@ -60,13 +65,20 @@ public final class LimitOptions {
                 total == null ? base.maxTotalEntryReads() : total);
     }
 
+    /** The memory options with this option's {@code maxGuestBytes} applied. */
+    public MemoryOptions memory(MemoryOptions base) {
+        Long v = limits.get(GUEST);
+        return v == null ? base : base.withMaxGuestBytes(v);
+    }
+
     /** The error line for a shell user, with the command-line form of the limit to raise. */
     static String describe(StreamFormatException e) {
         String m = e.getMessage();
         if (e instanceof StreamFormatException.LimitExceeded) {
-            int i = m.indexOf("Limits.");
+            String prefix = m.contains("MemoryOptions.") ? "MemoryOptions." : "Limits.";
+            int i = m.indexOf(prefix);
             if (i >= 0) {
-                int j = i + "Limits.".length();
+                int j = i + prefix.length();
                 int k = j;
                 while (k < m.length() && Character.isJavaIdentifierPart(m.charAt(k))) {
                     k++;

@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import qmig.testdata.Captures;
 
-/** {@code --limit maxEntryReads=N / maxTotalEntryReads=N} reach the VT-d replay of {@code qmig iommu} and {@code qmig vfio}. */
+/**
+ * {@code --limit maxEntryReads=N / maxTotalEntryReads=N} reach the VT-d replay of {@code qmig iommu} and
+ * {@code qmig vfio}; {@code --limit maxGuestBytes=N} the guest memory of the RAM commands.
+ */
 class WalkLimitCliTest {
 
     @Test
@@ -25,5 +28,16 @@ class WalkLimitCliTest {
         assertTrue(vfio.exit() != 0 && vfio.err().contains("WalkLimits.maxEntryReads"), vfio.err());
         QmigCliTest.Run bad = QmigCliTest.run("iommu", "--limit", "maxTotalEntryReads=0", f.toString());
         assertEquals(64, bad.exit(), bad.err());
+    }
+
+    @Test
+    void theGuestMemoryBoundIsACommandLineLimit(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("pc.mig");
+        Files.write(f, Captures.PC_PLAIN.bytes());
+        QmigCliTest.Run small = QmigCliTest.run("digest", f.toString(), "--limit", "maxGuestBytes=4096");
+        assertEquals(Qmig.EXIT_BAD_STREAM, small.exit(), small.out());
+        assertTrue(small.err().contains("MemoryOptions.maxGuestBytes") && small.err().contains("--limit maxGuestBytes=N"),
+                small.err());
+        assertEquals(0, QmigCliTest.run("digest", f.toString()).exit());
     }
 }
