@@ -13,6 +13,7 @@ import qmig.stream.grammar.MigrationStream;
 import qmig.stream.grammar.ReaderOptions;
 import qmig.stream.grammar.StreamReader;
 import qmig.stream.json.Json;
+import qmig.stream.vmdesc.DumpVmstateSchema;
 import qmig.stream.memory.GuestMemory;
 import qmig.stream.memory.MemoryOptions;
 import qmig.stream.memory.RamLoader;
@@ -175,6 +176,27 @@ class LimitsBeforeAllocationTest {
                 () -> MigrationStream.read(b, ReaderOptions.defaults()));
         assertTrue(e.getMessage().contains("Limits.maxNestingDepth"), e.getMessage());
         assertTrue(e.offset() >= 14 && e.offset() <= b.length, e.getMessage());
+    }
+
+    /** A -dump-vmstate schema nesting 300 Descriptions (900 JSON levels; 1000 are allowed there) parses and fails typed in the engine. */
+    @Test
+    void dumpSchemaNesting() throws Exception {
+        VmStateDescription d = DumpVmstateSchema.parse(new java.io.ByteArrayInputStream(dumpNested(300)))
+                .candidates("foo", 0, 1).get(0);
+        vmstateFails(d, new byte[] {1}, "Limits.maxNestingDepth");
+        assertThrows(StreamFormatException.LimitExceeded.class,
+                () -> DumpVmstateSchema.parse(new java.io.ByteArrayInputStream(dumpNested(2000))));
+    }
+
+    private static byte[] dumpNested(int depth) {
+        String d = "{\"name\": \"leaf\", \"version_id\": 1, \"minimum_version_id\": 1, \"Fields\": "
+                + "[{\"field\": \"x\", \"version_id\": 0, \"field_exists\": false, \"size\": 1}], \"Subsections\": []}";
+        for (int i = 0; i < depth; i++) {
+            d = "{\"name\": \"n" + i + "\", \"version_id\": 1, \"minimum_version_id\": 1, \"Fields\": [{\"field\": \"s\", "
+                    + "\"version_id\": 0, \"field_exists\": false, \"size\": 1, \"Description\": " + d + "}], \"Subsections\": []}";
+        }
+        return ("{\"foo\": {\"Name\": \"foo\", \"version_id\": 1, \"minimum_version_id\": 1, \"Description\": "
+                + d.replaceFirst("\"n" + (depth - 1) + "\"", "\"foo\"") + "}}").getBytes(StandardCharsets.US_ASCII);
     }
 
     @Test
