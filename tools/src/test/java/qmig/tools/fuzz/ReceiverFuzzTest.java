@@ -48,7 +48,15 @@ class ReceiverFuzzTest {
         int rejections = r.rejections().size();
         EmbeddedChannel ch = new EmbeddedChannel(r.connectionHandler());
         for (int i = 0; i < data.length && ch.isOpen(); i += split) {
-            ch.writeInbound(Unpooled.wrappedBuffer(data, i, Math.min(split, data.length - i)));
+            try {
+                ch.writeInbound(Unpooled.wrappedBuffer(data, i, Math.min(split, data.length - i)));
+            } catch (Exception e) {
+                // the loader thread closed the connection (rejected or failed) between isOpen and the write
+                if (ch.isOpen() || !(e instanceof java.nio.channels.ClosedChannelException)) {
+                    throw e;
+                }
+                break;
+            }
             ch.runPendingTasks();
         }
         ch.close();
