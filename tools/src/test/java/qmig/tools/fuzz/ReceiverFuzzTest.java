@@ -17,7 +17,7 @@ import qmig.tools.receiver.ReceiverConfig;
  * splits, then closed. Whatever the bytes, the connection ends in a rejection or a report whose
  * error is typed: a report of kind {@link ReceiveError.Kind#INTERNAL} (a decoder exception
  * outside the StreamFormatException family) is a finding, and so is a main channel whose
- * loader has not reported 10 s after the connection closed.
+ * loader has not reported 20 s after the connection closed.
  */
 class ReceiverFuzzTest {
 
@@ -62,7 +62,7 @@ class ReceiverFuzzTest {
         ch.close();
         ch.runPendingTasks();
         boolean main = data.length >= 4 && data[0] == 0x51 && data[1] == 0x45 && data[2] == 0x56 && data[3] == 0x4d;
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (r.reports().size() == reports && r.rejections().size() == rejections && System.nanoTime() < deadline) {
             Thread.sleep(1);
             ch.runPendingTasks();
@@ -72,12 +72,27 @@ class ReceiverFuzzTest {
         }
         List<ReceiveReport> all = r.reports();
         if (main && all.size() == reports && r.rejections().size() == rejections) {
-            throw new AssertionError("no report 10 s after the main channel closed (" + data.length + " bytes)");
+            throw new AssertionError("no report 20 s after the main channel closed (" + data.length + " bytes); "
+                    + r.activeMigrations() + " active; threads:\n" + threads());
         }
         for (ReceiveReport rep : all.subList(reports, all.size())) {
             if (rep.errorKind() == ReceiveError.Kind.INTERNAL) {
                 throw new AssertionError("decoder failed outside the StreamFormatException family: " + rep.error());
             }
         }
+    }
+
+    private static String threads() {
+        StringBuilder b = new StringBuilder();
+        for (var en : Thread.getAllStackTraces().entrySet()) {
+            if (!en.getKey().getName().startsWith("qmig-")) {
+                continue;
+            }
+            b.append(en.getKey().getName()).append(' ').append(en.getKey().getState()).append('\n');
+            for (StackTraceElement el : en.getValue()) {
+                b.append("    at ").append(el).append('\n');
+            }
+        }
+        return b.toString();
     }
 }
