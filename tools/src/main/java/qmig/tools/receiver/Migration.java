@@ -210,6 +210,22 @@ final class Migration {
     // ---- the loader -----------------------------------------------------------------------------
 
     private void run() {
+        ReceiveReport[] out = {null};
+        try {
+            loadAndClean(out);
+        } catch (RuntimeException | Error e) {
+            // thrown by a clean-up step or an Error while loading: the migration still ends with a report,
+            // or it would hold its --max-migrations slot forever
+            if (out[0] == null) {
+                out[0] = report(new ReceiveError(ReceiveError.Kind.INTERNAL, "the loader stopped: " + e, e));
+            }
+        } finally {
+            owner.finished(this, out[0] != null ? out[0]
+                    : report(new ReceiveError(ReceiveError.Kind.INTERNAL, "the loader stopped without a report")));
+        }
+    }
+
+    private void loadAndClean(ReceiveReport[] out) {
         ReceiveReport report;
         Path part = null;
         OutputStream save = null;
@@ -263,14 +279,18 @@ final class Migration {
                 }
             }
             pipe.close();
-            rp.close();
+            try {
+                rp.close();
+            } catch (RuntimeException ignored) {
+                // the connection is gone: nothing more to tell the source
+            }
             try {
                 memory.close();
             } catch (IOException ignored) {
                 // heap memory: nothing to release
             }
         }
-        owner.finished(this, report);
+        out[0] = report;
     }
 
     private static ReceiveError classify(Exception e) {
