@@ -45,7 +45,7 @@ public record MigrationStream(StreamHeader header, List<StreamRecord> records, b
         if (t >= 0) {
             JsonValue tree = Json.parse(bytes, (int) t + 5, bytes.length - (int) t - 5, t + 5,
                     options.limits().maxNestingDepth());
-            r.useTrailer(tree);
+            r.useTrailer(tree, t + 5);
         }
         return readAll(r);
     }

@@ -64,6 +64,8 @@ public final class StreamReader {
     private DescriptionSource bundled;
     private boolean bundledLoaded;
     private String machineType;
+    /** How many PACKAGED commands enclose this reader (0 for the stream itself). */
+    private final int packageDepth;
 
     /** A device section kept as bytes until the trailer describes it. */
     public record Held(long recordOffset, SectionHeader header, long payloadOffset, byte[] bytes) {
@@ -74,6 +76,11 @@ public final class StreamReader {
     }
 
     private StreamReader(WireReader in, ReaderOptions options, boolean packaged) {
+        this(in, options, packaged, 0);
+    }
+
+    private StreamReader(WireReader in, ReaderOptions options, boolean packaged, int packageDepth) {
+        this.packageDepth = packageDepth;
         this.in = in;
         this.opt = options;
         this.limits = options.limits();
@@ -110,15 +117,29 @@ public final class StreamReader {
         }
         StreamReader r = new StreamReader(WireReader.mapped(ch, fileOffset), options);
         if (tree != null) {
-            r.useTrailer(tree);
+            r.useTrailer(tree, t + 5);
         }
         return r;
     }
 
     /** Uses the source's own descriptions while reading forward (a trailer located in advance). */
     public void useTrailer(JsonValue trailer) throws StreamFormatException {
-        this.trailerIndex = VmDescriptionIndex.of(trailer);
+        useTrailer(trailer, -1);
+    }
+
+    /** As {@link #useTrailer(JsonValue)}; errors about the tree are placed at {@code jsonOffset}, the JSON's first byte. */
+    public void useTrailer(JsonValue trailer, long jsonOffset) throws StreamFormatException {
+        this.trailerIndex = index(trailer, jsonOffset);
         this.trailerPrelocated = true;
+    }
+
+    /** The trailer's index; an error about the tree (it has no byte offset) is placed at the JSON's start. */
+    private static VmDescriptionIndex index(JsonValue trailer, long jsonOffset) throws StreamFormatException {
+        try {
+            return VmDescriptionIndex.of(trailer);
+        } catch (StreamFormatException e) {
+            throw e.offset() < 0 && jsonOffset >= 0 ? e.at(qmig.stream.wire.Where.at(jsonOffset)) : e;
+        }
     }
 
     public WireReader wire() {
@@ -551,9 +572,11 @@ public final class StreamReader {
         if (t == CommandType.PACKAGED) {
             long pkgLen = ((data[0] & 0xffL) << 24) | ((data[1] & 0xffL) << 16) | ((data[2] & 0xffL) << 8) | (data[3] & 0xffL);
             Limits.check(dataAt, "PACKAGED sub-stream length", pkgLen, limits.maxPackageBytes(), "Limits.maxPackageBytes");
+            // a package inside a package recurses: bounded like vmstate nesting
+            Limits.check(at, "PACKAGED nesting depth", packageDepth + 1L, limits.maxNestingDepth(), "Limits.maxNestingDepth");
             long pkgAt = in.position();
             byte[] pkg = in.bytes((int) pkgLen, "PACKAGED sub-stream");
-            StreamReader sub = new StreamReader(WireReader.of(pkg, 0, pkg.length, pkgAt), opt, true);
+            StreamReader sub = new StreamReader(WireReader.of(pkg, 0, pkg.length, pkgAt), opt, true, packageDepth + 1);
             sub.footers = footers;
             sub.started.putAll(started);
             sub.machineType = machineType;
@@ -584,7 +607,7 @@ public final class StreamReader {
         byte[] json = in.bytes((int) len, "VMDESCRIPTION JSON");
         JsonValue tree = Json.parse(json, 0, json.length, jsonAt, limits.maxNestingDepth());
         if (!trailerPrelocated) {
-            trailerIndex = VmDescriptionIndex.of(tree);
+            trailerIndex = index(tree, jsonAt);
         }
         phase = Phase.DONE;
         return new StreamRecord.VmDescription(at, tree, json);

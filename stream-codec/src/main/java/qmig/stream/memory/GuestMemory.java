@@ -76,7 +76,7 @@ public final class GuestMemory implements AutoCloseable {
         }
         long total = usedLength < 0 || totalBytes + usedLength < 0 ? Long.MAX_VALUE : totalBytes + usedLength;
         Limits.check(at, "guest memory (RAMBlock '" + idstr + "' brings the total)", total,
-                options.maxGuestBytes(), "MemoryOptions.maxGuestBytes / --max-guest-size");
+                options.maxGuestBytes(), "MemoryOptions.maxGuestBytes");
         if ((usedLength & (RamBlockImage.PAGE - 1)) != 0) {
             throw StreamFormatException.corrupt(at, String.format(
                     "block '%s': used_length 0x%x is not a multiple of the 4096-byte page", idstr, usedLength));
@@ -108,7 +108,7 @@ public final class GuestMemory implements AutoCloseable {
     public void announce(List<BlockInfo> list, long at) throws IOException {
         // the whole list first, so that nothing is allocated for a list that will not fit
         Limits.check(at, "guest memory (MEM_SIZE list)", totalBytesAfter(list), options.maxGuestBytes(),
-                "MemoryOptions.maxGuestBytes / --max-guest-size");
+                "MemoryOptions.maxGuestBytes");
         for (BlockInfo bi : list) {
             addBlock(bi.idstr(), bi.usedLength(), at);
         }

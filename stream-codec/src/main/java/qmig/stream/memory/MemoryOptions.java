@@ -7,7 +7,7 @@ import java.util.Objects;
  *
  * @param backing       where pages live
  * @param maxGuestBytes largest sum of RAMBlock used lengths; checked when a block is announced,
- *                      before any page table is allocated ({@code --max-guest-size})
+ *                      before any page table is allocated ({@code --limit maxGuestBytes=N})
  */
 public record MemoryOptions(Backing backing, long maxGuestBytes) {
 

@@ -120,14 +120,27 @@ public final class DumpVmstateSchema implements DescriptionSource {
         } else {
             return null;
         }
+        DumpVmstateSchema cached = BUNDLED.get(file);
+        if (cached != null) {
+            return cached;
+        }
         try (InputStream in = DumpVmstateSchema.class.getResourceAsStream(DIR + file + ".dump-vmstate.json.gz")) {
             if (in == null) {
                 return null;
             }
             DumpVmstateSchema s = parse(new GZIPInputStream(in)).withLearned(LearnedLayouts.bundled());
-            return new DumpVmstateSchema(s.machine, s.byVmsd, s.learned, s.byClass, "the bundled QEMU 7.2 schema (" + file + ")");
+            DumpVmstateSchema labelled = new DumpVmstateSchema(s.machine, s.byVmsd, s.learned, s.byClass,
+                    "the bundled QEMU 7.2 schema (" + file + ")");
+            BUNDLED.putIfAbsent(file, labelled);
+            return labelled;
         }
     }
+
+    /**
+     * Parsed bundled schemas: parsing one takes ~100 ms, and every stream reader that meets a
+     * device section without a built-in description asks for it (the fuzzer ran at 10 inputs/s).
+     */
+    private static final java.util.Map<String, DumpVmstateSchema> BUNDLED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The same schema with {@code layouts} tried before the dump's guesses. */
     public DumpVmstateSchema withLearned(LearnedLayouts layouts) {

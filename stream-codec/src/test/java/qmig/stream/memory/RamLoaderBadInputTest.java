@@ -129,7 +129,7 @@ class RamLoaderBadInputTest {
         RamLoader l = new RamLoader(mem, () -> 77);
         StreamFormatException e = assertThrows(StreamFormatException.LimitExceeded.class,
                 () -> l.memSize(List.of(new BlockInfo("pc.ram", 1L << 30), new BlockInfo("pc.bios", 1L << 18))));
-        assertTrue(e.getMessage().contains("--max-guest-size"), e::getMessage);
+        assertTrue(e.getMessage().contains("MemoryOptions.maxGuestBytes"), e::getMessage);
         assertEquals(77, e.offset());
         assertTrue(mem.blocks().isEmpty());
         // a used_length with the sign bit set (be64 from the wire) is over every limit

@@ -13,6 +13,8 @@ import qmig.viommu.mem.LoadedCapture;
 import qmig.viommu.report.VtdReport;
 import qmig.viommu.vtd.Bdf;
 import qmig.viommu.vtd.IntelIommu;
+import qmig.viommu.vtd.ReplayOptions;
+import qmig.viommu.vtd.WalkLimits;
 import qmig.viommu.vtd.Translation;
 import qmig.viommu.vtd.VtdConfig;
 import qmig.viommu.vtd.VtdException;
@@ -52,11 +54,16 @@ final class IommuCommands {
     }
 
     static IntelIommu iommu(Path file, LoadedCapture c) throws IOException {
+        return iommu(file, c, WalkLimits.DEFAULT);
+    }
+
+    /** As {@link #iommu(Path, LoadedCapture)} with the walk budgets of {@code --limit}. */
+    static IntelIommu iommu(Path file, LoadedCapture c, WalkLimits walk) throws IOException {
         IntelIommuState s = IntelIommuState.find(c.stream());
         if (s == null) {
             throw new NoIommuException(file);
         }
-        return new IntelIommu(s, VtdConfig.inferFrom(s.csr()), c.memory());
+        return new IntelIommu(s, VtdConfig.inferFrom(s.csr()), c.memory(), ReplayOptions.QEMU_7_2.withLimits(walk));
     }
 
     static final class NoIommuException extends IOException {
@@ -84,6 +91,9 @@ final class IommuCommands {
                     + " levels, table root, mapping counts by page size and IOVA range, from a replay of the guest's"
                     + " own tables as QEMU's vtd_post_load does.")
     static final class Iommu implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        LimitOptions limitOptions = new LimitOptions();
+
         @Parameters(paramLabel = "FILE", description = "a migration stream in any saved form")
         Path file;
 
@@ -99,7 +109,14 @@ final class IommuCommands {
         @Override
         public Integer call() {
             try {
-                VtdReport r = VtdReport.of(load(file, snapshotOption.snapshot), mappings);
+                WalkLimits walk;
+                try {
+                    walk = limitOptions.walk(WalkLimits.DEFAULT);
+                } catch (IllegalArgumentException e) {
+                    System.err.println("qmig iommu: bad --limit: " + e.getMessage());
+                    return 64;
+                }
+                VtdReport r = VtdReport.of(iommu(file, capture(file, snapshotOption.snapshot), walk), mappings);
                 System.out.print(json ? r.toJson(mappings) + "\n" : r.toText(mappings));
                 System.out.flush();
                 return 0;

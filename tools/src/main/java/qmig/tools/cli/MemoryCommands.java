@@ -67,7 +67,7 @@ final class MemoryCommands {
         GuestMemory load(long guestHint) throws IOException {
             Limits limits = limitOptions.apply(Limits.DEFAULT);
             machineType = machineType(file, limits, snapshotOption.snapshot);
-            GuestMemory mem = GuestMemory.create(MemoryOptions.of(backing(guestHint)));
+            GuestMemory mem = GuestMemory.create(limitOptions.memory(MemoryOptions.of(backing(guestHint))));
             boolean ok = false;
             try (RamLoader loader = new RamLoader(mem)) {
                 if (channels.isEmpty()) {

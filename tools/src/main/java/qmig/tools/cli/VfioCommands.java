@@ -51,6 +51,9 @@ final class VfioCommands {
                     + " container (DMA map/unmap). Prints each container's DMA map, the device's migration state"
                     + " sequence and the RAM pages the mappings pin.")
     static final class Vfio implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        LimitOptions limitOptions = new LimitOptions();
+
         @Parameters(paramLabel = "FILE")
         Path file;
 
@@ -96,7 +99,8 @@ final class VfioCommands {
                 }
                 boolean viommu = qmig.viommu.vtd.state.IntelIommuState.find(c.stream()) != null;
                 if (viommu) {
-                    IntelIommu iommu = IommuCommands.iommu(file, c);
+                    IntelIommu iommu = IommuCommands.iommu(file, c,
+                            limitOptions.walk(qmig.viommu.vtd.WalkLimits.DEFAULT));
                     for (Bdf b : bdfs) {
                         iommu.addressSpace(b);
                     }

@@ -141,7 +141,7 @@ final class Migration {
         channels[c.id()] = c;
         uuid = c.init().uuid();
         notifyAll();
-        c.start(this, new LockedSink(new RamLoader(memoryForChannels())), ReaderOptions.defaults().limits());
+        c.start(this, new LockedSink(new RamLoader(memoryForChannels())), config.limits());
     }
 
     private GuestMemory memoryForChannels() {
@@ -215,6 +215,22 @@ final class Migration {
     // ---- the loader -----------------------------------------------------------------------------
 
     private void run() {
+        ReceiveReport[] out = {null};
+        try {
+            loadAndClean(out);
+        } catch (RuntimeException | Error e) {
+            // thrown by a clean-up step or an Error while loading: the migration still ends with a report,
+            // or it would hold its --max-migrations slot forever
+            if (out[0] == null) {
+                out[0] = report(new ReceiveError(ReceiveError.Kind.INTERNAL, "the loader stopped: " + e, e));
+            }
+        } finally {
+            owner.finished(this, out[0] != null ? out[0]
+                    : report(new ReceiveError(ReceiveError.Kind.INTERNAL, "the loader stopped without a report")));
+        }
+    }
+
+    private void loadAndClean(ReceiveReport[] out) {
         ReceiveReport report;
         Path part = null;
         OutputStream save = null;
@@ -279,14 +295,18 @@ final class Migration {
                 }
             }
             pipe.close();
-            rp.close();
+            try {
+                rp.close();
+            } catch (RuntimeException ignored) {
+                // the connection is gone: nothing more to tell the source
+            }
             try {
                 memory.close();
             } catch (IOException ignored) {
                 // heap memory: nothing to release
             }
         }
-        owner.finished(this, report);
+        out[0] = report;
     }
 
     private static ReceiveError saveFailed(Path file, IOException e) {
@@ -313,13 +333,16 @@ final class Migration {
         if (e instanceof StreamFormatException f) {
             return new ReceiveError(ReceiveError.Kind.BAD_STREAM, f.getMessage(), f);
         }
+        if (e instanceof RuntimeException && !(e instanceof java.io.UncheckedIOException)) {
+            return new ReceiveError(ReceiveError.Kind.INTERNAL, e.toString(), e);
+        }
         return new ReceiveError(ReceiveError.Kind.CONNECTION, String.valueOf(e.getMessage()), e);
     }
 
     private void load(WireReader in) throws Exception {
         mainLoader = new RamLoader(memory, in::position);
         PageSink sink = new EpochSink(new LockedSink(mainLoader));
-        ReaderOptions opt = ReaderOptions.defaults().withPages(sink, false);
+        ReaderOptions opt = ReaderOptions.defaults().withLimits(config.limits()).withPages(sink, false);
         for (DescriptionSource s : config.schemas()) {
             opt = opt.withSchema(s);
         }

@@ -24,6 +24,9 @@ import qmig.viommu.vtd.Bdf;
                 + " destination, replay the vIOMMU mappings of the --vfio devices and report what was loaded.")
 public final class ReceiveCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin
+    qmig.tools.cli.LimitOptions limitOptions = new qmig.tools.cli.LimitOptions();
+
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "address to listen on (default 127.0.0.1:4444)")
     String listen = "127.0.0.1:4444";
 
@@ -117,10 +120,17 @@ public final class ReceiveCommand implements Callable<Integer> {
                 schemas.add(DumpVmstateSchema.parse(in));
             }
         }
+        qmig.stream.wire.Limits limits;
+        try {
+            limits = limitOptions.apply(qmig.stream.wire.Limits.DEFAULT);
+        } catch (IllegalArgumentException e) {
+            System.err.println("qmig receive: " + e.getMessage());
+            return 64;
+        }
         ReceiverConfig base = ReceiverConfig.loopback(addr.getPort());
         ReceiverConfig cfg = new ReceiverConfig(addr, devices, schemas, save, machine, maxMigrations, multifd,
                 base.pipeBytes(), base.sniffTimeout(), base.syncTimeout(), java.time.Duration.ofSeconds(idleSeconds),
-                maxConnections, tls);
+                maxConnections, tls, limits);
         CountDownLatch done = new CountDownLatch(count > 0 ? count : Integer.MAX_VALUE);
         try (Receiver r = Receiver.start(cfg, line -> System.err.println("qmig receive: " + line))) {
             r.onReport(rep -> {

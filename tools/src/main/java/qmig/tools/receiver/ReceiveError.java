@@ -43,7 +43,9 @@ public final class ReceiveError extends IOException {
         /** Post-load (vIOMMU replay) failed. */
         POST_LOAD,
         /** {@code --save} could not write the stream (disk full, directory not writable); nothing is left under its name. */
-        SAVE_FAILED
+        SAVE_FAILED,
+        /** A decoder failed outside the StreamFormatException family: a bug in qmig, never the sender's fault alone. */
+        INTERNAL
     }
 
     private final Kind kind;

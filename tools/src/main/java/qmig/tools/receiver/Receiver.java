@@ -136,6 +136,14 @@ public final class Receiver implements AutoCloseable {
         return List.copyOf(reports);
     }
 
+    /**
+     * The first handler of a new connection, as the server installs it: for feeding a
+     * connection through an {@code EmbeddedChannel} (the receiver's fuzz target).
+     */
+    public io.netty.channel.ChannelHandler connectionHandler() {
+        return new SniffHandler(this);
+    }
+
     // ---- routing (event loop) -------------------------------------------------------------------
 
     void mainChannel(ChannelHandlerContext ctx) {

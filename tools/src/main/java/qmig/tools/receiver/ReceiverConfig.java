@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import qmig.stream.vmstate.DescriptionSource;
+import qmig.stream.wire.Limits;
 import qmig.tools.tls.TlsCreds;
 import qmig.viommu.vtd.Bdf;
 
@@ -25,11 +26,12 @@ import qmig.viommu.vtd.Bdf;
  * @param idleTimeout     how long a routed (main or multifd) connection may send nothing while its loader waits
  * @param maxConnections  connections open at once (sniffing, main and multifd together); more are refused
  * @param tls             TLS credentials every connection must use, or null for plain TCP
+ * @param limits          the decoders' bounds on lengths, counts and depths read from the wire ({@code --limit})
  */
 public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
                              String machine, int maxMigrations, int multifdChannels, int pipeBytes,
                              Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout,
-                             int maxConnections, TlsCreds tls) {
+                             int maxConnections, TlsCreds tls, Limits limits) {
 
     /** The default of {@link #maxConnections()}. */
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
@@ -39,7 +41,7 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
                           String machine, int maxMigrations, int multifdChannels, int pipeBytes,
                           Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout) {
         this(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes, sniffTimeout, syncTimeout,
-                idleTimeout, DEFAULT_MAX_CONNECTIONS, null);
+                idleTimeout, DEFAULT_MAX_CONNECTIONS, null, Limits.DEFAULT);
     }
 
     public ReceiverConfig {
@@ -53,6 +55,7 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
             throw new IllegalArgumentException("multifdChannels 0..255, got " + multifdChannels);
         }
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(limits, "limits");
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idleTimeout must be positive, got " + idleTimeout);
         }
@@ -72,51 +75,56 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
 
     public ReceiverConfig withVfio(List<Bdf> devices) {
         return new ReceiverConfig(listen, devices, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
     }
 
     public ReceiverConfig withSchemas(List<DescriptionSource> s) {
         return new ReceiverConfig(listen, vfio, s, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
     }
 
     public ReceiverConfig withSave(Path file) {
         return new ReceiverConfig(listen, vfio, schemas, file, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
     }
 
     public ReceiverConfig withMachine(String m) {
         return new ReceiverConfig(listen, vfio, schemas, save, m, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
     }
 
     public ReceiverConfig withMaxMigrations(int n) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, n, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
     }
 
     public ReceiverConfig withMultifd(int channels) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, channels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
     }
 
     public ReceiverConfig withTimeouts(Duration sniff, Duration sync) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniff, sync, idleTimeout, maxConnections, tls);
+                sniff, sync, idleTimeout, maxConnections, tls, limits);
     }
 
     public ReceiverConfig withMaxConnections(int n) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, n, tls);
+                sniffTimeout, syncTimeout, idleTimeout, n, tls, limits);
     }
 
     public ReceiverConfig withTls(TlsCreds creds) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, creds);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, creds, limits);
     }
 
     public ReceiverConfig withIdle(Duration idle) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idle, maxConnections, tls);
+                sniffTimeout, syncTimeout, idle, maxConnections, tls, limits);
+    }
+
+    public ReceiverConfig withLimits(Limits l) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, l);
     }
 }

@@ -81,7 +81,7 @@ public final class VfioSectionCodec {
             }
             case SECTION_PART:
             case SECTION_END:
-                return chunks(type, in);
+                return chunks(type, in, end);
             case SECTION_FULL:
                 return full(in, end);
             default:
@@ -94,14 +94,14 @@ public final class VfioSectionCodec {
      *  PART v2: [DATA be64 n bytes[n]] (END | INIT_DATA_SENT)   n > 0
      *  END:     (DATA be64 n bytes[n])* END
      */
-    private VfioPayload chunks(SectionType type, WireReader in) throws IOException {
+    private VfioPayload chunks(SectionType type, WireReader in, long end) throws IOException {
         List<Chunk> out = new ArrayList<>();
         while (true) {
             long at = in.position();
             long tag = in.be64("vfio tag");
             VfioMigFlag f = VfioMigFlag.fromWire(tag);
             if (f == VfioMigFlag.DEV_DATA_STATE) {
-                out.add(chunk(in, out.size()));
+                out.add(chunk(in, out.size(), end));
                 continue;
             }
             if (f == VfioMigFlag.END_OF_STATE) {
@@ -115,7 +115,7 @@ public final class VfioSectionCodec {
         }
     }
 
-    private Chunk chunk(WireReader in, int index) throws IOException {
+    private Chunk chunk(WireReader in, int index, long end) throws IOException {
         long at = in.position();
         long n = in.be64("data chunk length");
         String field = "data[" + index + "]";
@@ -126,6 +126,10 @@ public final class VfioSectionCodec {
         if (n == 0 && options.protocol() == VfioProtocol.V2) {
             throw StreamFormatException.corrupt(at, "empty data chunk (protocol v2 chunks are non-empty reads)")
                     .inField(field);
+        }
+        if (n > end - in.position()) {
+            // the payload is in memory: a length past its end is known to be short before allocating
+            throw StreamFormatException.truncated(at + 8, "vfio data chunk", n, end - in.position()).inField(field);
         }
         try {
             return new Chunk(in.bytes((int) n, "vfio data chunk"));

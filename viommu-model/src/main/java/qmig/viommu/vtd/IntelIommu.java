@@ -27,6 +27,8 @@ public final class IntelIommu {
     private final ReplayOptions options;
     private final boolean rootScalable;
     private final Map<Bdf, VtdAddressSpace> spaces = new LinkedHashMap<>();
+    /** Entry reads of all walks so far, against {@link WalkLimits#maxTotalEntryReads()}. */
+    private final long[] walkReads = new long[1];
 
     public IntelIommu(IntelIommuState state, VtdConfig config, DmaMemory memory, ReplayOptions options) {
         this.state = Objects.requireNonNull(state);
@@ -92,9 +94,9 @@ public final class IntelIommu {
         return new ContextResolver(memory, config, state.root(), rootScalable).lookup(bdf);
     }
 
-    /** A walker with this IOMMU's masks and the options' limits. */
+    /** A walker with this IOMMU's masks and the options' limits; all walkers share the total read budget. */
     public PageWalker walker() {
-        return new PageWalker(memory, config, options.limits());
+        return new PageWalker(memory, config, options.limits(), walkReads);
     }
 
     /**

@@ -47,8 +47,15 @@ public final class PageWalker {
     private final long[] rsvdLarge = new long[5];
     private final long addrMask;
     private long reads;
+    /** Entry reads of every walker sharing this budget (one per {@link IntelIommu}). */
+    private final long[] total;
 
     public PageWalker(DmaMemory mem, VtdConfig config, WalkLimits limits) {
+        this(mem, config, limits, new long[1]);
+    }
+
+    PageWalker(DmaMemory mem, VtdConfig config, WalkLimits limits, long[] total) {
+        this.total = total;
         this.mem = mem;
         this.config = config;
         this.limits = limits;
@@ -142,6 +149,10 @@ public final class PageWalker {
             if (++reads > limits.maxEntryReads()) {
                 throw VtdException.limitExceeded("page walk entry reads", limits.maxEntryReads(),
                         "WalkLimits.maxEntryReads");
+            }
+            if (++total[0] > limits.maxTotalEntryReads()) {
+                throw VtdException.limitExceeded("page walk entry reads of all walks", limits.maxTotalEntryReads(),
+                        "WalkLimits.maxTotalEntryReads");
             }
             long pte;
             try {
