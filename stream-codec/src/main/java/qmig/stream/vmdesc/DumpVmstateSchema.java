@@ -87,9 +87,12 @@ public final class DumpVmstateSchema implements DescriptionSource {
     /** Checks the shape every reader of a Description relies on: a name, objects in Fields/Subsections, field names. */
     private static void validate(String path, JObject vmsd, int depth) throws StreamFormatException {
         String name = vmsd.getString("name");
-        if (name == null || depth > 64) {
-            throw StreamFormatException.corrupt(Where.NOWHERE, "-dump-vmstate: " + path
-                    + (name == null ? ": a Description without a name" : ": nested too deeply"));
+        if (name == null) {
+            throw StreamFormatException.corrupt(Where.NOWHERE, "-dump-vmstate: " + path + ": a Description without a name");
+        }
+        if (depth > qmig.stream.wire.Limits.DEFAULT.maxNestingDepth()) {
+            throw StreamFormatException.limitExceeded(Where.NOWHERE, "-dump-vmstate: " + path + ": nesting depth",
+                    depth, qmig.stream.wire.Limits.DEFAULT.maxNestingDepth(), "Limits.maxNestingDepth");
         }
         for (JsonValue fv : vmsd.getArray("Fields")) {
             if (!(fv instanceof JObject f) || f.getString("field") == null) {

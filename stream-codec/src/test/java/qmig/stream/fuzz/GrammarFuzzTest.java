@@ -15,6 +15,7 @@ import qmig.stream.wire.WireReader;
  * forward as from a socket and from memory with the trailer located first. Seeds are records
  * cut from the real captures ({@link SeedCorpus}).
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class GrammarFuzzTest {
 
     private static final byte[] HEADER = {0x51, 0x45, 0x56, 0x4d, 0, 0, 0, 3};

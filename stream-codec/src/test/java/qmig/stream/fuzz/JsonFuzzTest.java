@@ -17,6 +17,7 @@ import qmig.stream.wire.WireReader;
  * Errors of the index that concern the JSON tree rather than a byte carry offset -1
  * ({@code Where.NOWHERE}), as documented there. Seeds are the trailers of the captures.
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class JsonFuzzTest {
 
     private static final VmStateCodec CODEC = new VmStateCodec(Limits.DEFAULT);

@@ -181,9 +181,10 @@ class LimitsBeforeAllocationTest {
     /** A -dump-vmstate schema nesting 300 Descriptions (900 JSON levels; 1000 are allowed there) parses and fails typed in the engine. */
     @Test
     void dumpSchemaNesting() throws Exception {
-        VmStateDescription d = DumpVmstateSchema.parse(new java.io.ByteArrayInputStream(dumpNested(300)))
-                .candidates("foo", 0, 1).get(0);
-        vmstateFails(d, new byte[] {1}, "Limits.maxNestingDepth");
+        // a schema nested deeper than the engine would follow is refused when it is parsed
+        StreamFormatException.LimitExceeded e = assertThrows(StreamFormatException.LimitExceeded.class,
+                () -> DumpVmstateSchema.parse(new java.io.ByteArrayInputStream(dumpNested(300))));
+        assertTrue(e.getMessage().contains("Limits.maxNestingDepth"), e.getMessage());
         assertThrows(StreamFormatException.LimitExceeded.class,
                 () -> DumpVmstateSchema.parse(new java.io.ByteArrayInputStream(dumpNested(2000))));
     }

@@ -14,6 +14,7 @@ import qmig.stream.wire.WireReader;
  * learned from the first packet) and whether RAMBlock lengths are known; seeds are cut from the
  * recorded multifd channels.
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class MultifdFuzzTest {
 
     private static final MultifdCompression[] CONFIGURED = {null, MultifdCompression.NONE, MultifdCompression.ZLIB,

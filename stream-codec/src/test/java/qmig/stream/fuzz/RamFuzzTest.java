@@ -16,6 +16,7 @@ import qmig.stream.wire.WireReader;
  * framed by {@link RamSectionCodec} and applied by {@link RamLoader} to a small guest memory.
  * Seeds are the START, PART and END payloads of the real captures, cut short.
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class RamFuzzTest {
 
     /** Guest memory small enough that a fuzzed MEM_SIZE list runs into its limit. */

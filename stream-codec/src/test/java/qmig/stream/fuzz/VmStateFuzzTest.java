@@ -22,6 +22,7 @@ import qmig.testdata.Captures;
  * devices. The first input byte picks the description, the rest is the section payload.
  * Seeds are the capture's own payloads ({@link SeedCorpus}).
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class VmStateFuzzTest {
 
     /** Trailer descriptions then schema guesses, in a fixed order that the seeds' first byte indexes. */

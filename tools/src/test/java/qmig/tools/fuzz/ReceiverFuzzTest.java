@@ -19,6 +19,7 @@ import qmig.tools.receiver.ReceiverConfig;
  * outside the StreamFormatException family) is a finding, and so is a main channel whose
  * loader has not reported 20 s after the connection closed.
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class ReceiverFuzzTest {
 
     private static Receiver receiver;

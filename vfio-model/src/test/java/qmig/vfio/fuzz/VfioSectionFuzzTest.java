@@ -15,6 +15,7 @@ import qmig.vfio.section.VfioSectionCodec;
  * size; the rest is the payload between the section header and its footer. A payload that
  * decodes must encode to the same bytes.
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class VfioSectionFuzzTest {
 
     private static final SectionType[] TYPES = {SectionType.SECTION_START, SectionType.SECTION_PART,

@@ -26,6 +26,7 @@ import qmig.viommu.vtd.state.IntelIommuState;
  * remapping entries. Allowed outcomes: results (VT-d faults are values) or a
  * {@link VtdException}; anything else is a finding.
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class VtdFuzzTest {
 
     private static final VmStateCodec CODEC = new VmStateCodec(Limits.DEFAULT);
