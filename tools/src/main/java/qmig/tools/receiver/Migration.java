@@ -137,6 +137,11 @@ final class Migration {
         return uuid == null || Arrays.equals(uuid, c.init().uuid());
     }
 
+    /** Whether a channel of this migration has already told its uuid, and it is {@code u}. */
+    synchronized boolean knowsUuid(byte[] u) {
+        return uuid != null && Arrays.equals(uuid, u);
+    }
+
     synchronized void attach(MultifdChannel c) {
         channels[c.id()] = c;
         uuid = c.init().uuid();

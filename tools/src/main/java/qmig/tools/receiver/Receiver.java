@@ -179,29 +179,42 @@ public final class Receiver implements AutoCloseable {
         match(ch, c, System.nanoTime() + config.sniffTimeout().toNanos());
     }
 
-    /** Attaches the channel to the migration waiting for it; the main channel may still be on its way. */
+    /**
+     * Attaches the channel to the migration waiting for it; the main channel may still be on its way.
+     * A migration whose earlier channels told this uuid takes it first. Otherwise the channel goes
+     * to the only migration that can take it; while several could (their uuids still unknown), it
+     * waits, and after the sniff timeout it is refused: guessing would mix two guests' pages.
+     */
     private void match(Channel ch, MultifdChannel c, long deadline) {
         Migration m = null;
+        Migration known = null;
         int candidates = 0;
         synchronized (this) {
             for (Migration a : active) {
                 if (a.wants(c)) {
                     candidates++;
                     m = m == null ? a : m;
+                    if (known == null && !allZero(c.init().uuid()) && a.knowsUuid(c.init().uuid())) {
+                        known = a;
+                    }
                 }
             }
         }
-        if (candidates == 1 || (candidates > 1 && !allZero(c.init().uuid()))) {
+        if (known != null) {
+            m = known;
+            candidates = 1;
+        }
+        if (candidates == 1) {
             m.attach(c);
             log.accept("migration " + m.id() + ": multifd channel " + c.id() + " from " + ch.remoteAddress());
             ch.config().setAutoRead(true);
             return;
         }
-        if (System.nanoTime() > deadline || candidates > 1 || config.multifdChannels() == 0) {
+        if (System.nanoTime() > deadline || config.multifdChannels() == 0) {
             c.pipe().close();
             reject(ch, ReceiveError.Kind.UNMATCHED_MULTIFD_CHANNEL, "multifd channel " + c.id() + " (uuid "
                     + hex(c.init().uuid()) + "): " + (config.multifdChannels() == 0 ? "multifd is off (--multifd-channels 0)"
-                    : candidates > 1 ? "several migrations wait for this id and the uuid is zero"
+                    : candidates > 1 ? "several migrations wait for a channel with this id and none has told this uuid yet"
                     : "no migration waits for this channel id and uuid"));
             return;
         }
