@@ -6,7 +6,8 @@
 # plain clients at the TLS receiver, streams cut at random
 # points, random bytes, trickling senders, senders that stall past the idle timeout, and floods
 # past --max-connections. Prints the figures (migrations completed and verified, failures and
-# rejections by kind, heap after GC, live threads and open fds before/after) and fails when
+# rejections by kind, reports retained (keep 8) of the totals, live heap after a full GC, live
+# threads and open fds before/after) and fails when
 # anything was lost or leaked. `mvn verify` runs the same test for 10 s.
 #
 # Usage: bench/receiver-soak.sh [SECONDS]     (figures also in tools/target/receiver-soak.last.txt)

@@ -71,6 +71,11 @@ public final class ReceiveCommand implements Callable<Integer> {
     @Option(names = "--tls-verify-peer", description = "with --tls-creds: require a client certificate signed by ca-cert.pem")
     boolean tlsVerifyPeer;
 
+    @Option(names = "--keep-reports", paramLabel = "N",
+            description = "reports and rejections kept for --report, the most recent ones; totals count all (default "
+                    + ReceiverConfig.DEFAULT_KEEP_RECENT + ")")
+    int keepReports = ReceiverConfig.DEFAULT_KEEP_RECENT;
+
     @Option(names = "--count", paramLabel = "N", description = "exit after N migrations finished (default: run until killed)")
     int count;
 
@@ -93,8 +98,8 @@ public final class ReceiveCommand implements Callable<Integer> {
             System.err.println("qmig receive: --idle-timeout wants at least 1 second, got " + idleSeconds);
             return 64;
         }
-        if (maxConnections < 1 || maxMigrations < 1) {
-            System.err.println("qmig receive: --max-connections and --max-migrations want at least 1");
+        if (maxConnections < 1 || maxMigrations < 1 || keepReports < 1) {
+            System.err.println("qmig receive: --max-connections, --max-migrations and --keep-reports want at least 1");
             return 64;
         }
         if (tlsVerifyPeer && tlsCreds == null) {
@@ -130,7 +135,7 @@ public final class ReceiveCommand implements Callable<Integer> {
         ReceiverConfig base = ReceiverConfig.loopback(addr.getPort());
         ReceiverConfig cfg = new ReceiverConfig(addr, devices, schemas, save, machine, maxMigrations, multifd,
                 base.pipeBytes(), base.sniffTimeout(), base.syncTimeout(), java.time.Duration.ofSeconds(idleSeconds),
-                maxConnections, tls, limits);
+                maxConnections, tls, limits, keepReports);
         CountDownLatch done = new CountDownLatch(count > 0 ? count : Integer.MAX_VALUE);
         try (Receiver r = Receiver.start(cfg, line -> System.err.println("qmig receive: " + line))) {
             r.onReport(rep -> {
@@ -155,8 +160,14 @@ public final class ReceiveCommand implements Callable<Integer> {
             if (reportFailed) {
                 return 3;
             }
-            return r.reports().stream().allMatch(ReceiveReport::completed) ? 0 : 1;
+            return r.counters().failed(null) == 0 ? 0 : 1;
         }
+    }
+
+    private static String kinds(java.util.Map<ReceiveError.Kind, Long> m) {
+        StringBuilder b = new StringBuilder("{");
+        m.forEach((k, v) -> b.append(b.length() == 1 ? "" : ", ").append(ReceiveReport.str(k.name())).append(": ").append(v));
+        return b.append('}').toString();
     }
 
     private synchronized void writeReport(Receiver r) throws IOException {
@@ -173,7 +184,9 @@ public final class ReceiveCommand implements Callable<Integer> {
                     .append(", \"kind\": ").append(ReceiveReport.str(x.kind().name())).append(", \"error\": ")
                     .append(ReceiveReport.str(x.message())).append('}');
         }
-        b.append("]}\n");
+        Receiver.Counters c = r.counters();
+        b.append("], \"totals\": {\"completed\": ").append(c.completed()).append(", \"failed\": ")
+                .append(kinds(c.failed())).append(", \"rejected\": ").append(kinds(c.rejected())).append("}}\n");
         if (Files.isDirectory(report)) {
             throw new IOException("is a directory");
         }

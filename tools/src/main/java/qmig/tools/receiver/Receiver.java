@@ -15,8 +15,12 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,13 +39,59 @@ public final class Receiver implements AutoCloseable {
     public record Rejection(String remote, ReceiveError.Kind kind, String message) {
     }
 
+    /**
+     * Running totals since the receiver started, whatever {@link ReceiverConfig#keepRecent()} kept.
+     *
+     * @param completed migrations loaded to their end
+     * @param failed    failed migrations by kind (only kinds that occurred)
+     * @param rejected  rejected connections by kind (only kinds that occurred)
+     */
+    public record Counters(long completed, Map<ReceiveError.Kind, Long> failed, Map<ReceiveError.Kind, Long> rejected) {
+        public Counters {
+            failed = copy(failed);
+            rejected = copy(rejected);
+        }
+
+        /** Migrations finished, completed or failed. */
+        public long migrations() {
+            return completed + failed(null);
+        }
+
+        /** Failed migrations of {@code kind}, or of any kind when null. */
+        public long failed(ReceiveError.Kind kind) {
+            return kind == null ? sum(failed) : failed.getOrDefault(kind, 0L);
+        }
+
+        /** Rejected connections of {@code kind}, or of any kind when null. */
+        public long rejected(ReceiveError.Kind kind) {
+            return kind == null ? sum(rejected) : rejected.getOrDefault(kind, 0L);
+        }
+
+        private static Map<ReceiveError.Kind, Long> copy(Map<ReceiveError.Kind, Long> m) {
+            EnumMap<ReceiveError.Kind, Long> c = new EnumMap<>(ReceiveError.Kind.class);
+            c.putAll(m);
+            return Collections.unmodifiableMap(c);
+        }
+
+        private static long sum(Map<ReceiveError.Kind, Long> m) {
+            long n = 0;
+            for (long v : m.values()) {
+                n += v;
+            }
+            return n;
+        }
+    }
+
     private final ReceiverConfig config;
     private final EventLoopGroup group;
     private final Channel server;
     private final Consumer<String> log;
     private final List<Migration> active = new ArrayList<>();
-    private final List<ReceiveReport> reports = new ArrayList<>();
-    private final List<Rejection> rejections = new ArrayList<>();
+    private final ArrayDeque<ReceiveReport> reports = new ArrayDeque<>();
+    private final ArrayDeque<Rejection> rejections = new ArrayDeque<>();
+    private long completed;
+    private final EnumMap<ReceiveError.Kind, Long> failed = new EnumMap<>(ReceiveError.Kind.class);
+    private final EnumMap<ReceiveError.Kind, Long> rejected = new EnumMap<>(ReceiveError.Kind.class);
     private final List<Consumer<ReceiveReport>> listeners = new ArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private int nextId = 1;
@@ -104,12 +154,19 @@ public final class Receiver implements AutoCloseable {
         listeners.add(l);
     }
 
+    /** The reports of the most recent {@link ReceiverConfig#keepRecent()} finished migrations, in finishing order. */
     public synchronized List<ReceiveReport> reports() {
         return List.copyOf(reports);
     }
 
+    /** The most recent {@link ReceiverConfig#keepRecent()} rejections, oldest first. */
     public synchronized List<Rejection> rejections() {
         return List.copyOf(rejections);
+    }
+
+    /** The totals since start: migrations finished by outcome, connections rejected by kind. */
+    public synchronized Counters counters() {
+        return new Counters(completed, failed, rejected);
     }
 
     /** Connections open right now (each counted from accept until its close completed). */
@@ -121,19 +178,34 @@ public final class Receiver implements AutoCloseable {
         return active.size();
     }
 
-    /** Waits until {@code n} migrations have finished; their reports in finishing order. */
-    public synchronized List<ReceiveReport> awaitReports(int n, long timeout, TimeUnit unit)
+    /**
+     * Waits until {@code n} migrations have finished since start (counted, not the reports kept);
+     * returns the kept reports in finishing order.
+     */
+    public synchronized List<ReceiveReport> awaitReports(long n, long timeout, TimeUnit unit)
             throws InterruptedException, TimeoutException {
         long end = System.nanoTime() + unit.toNanos(timeout);
-        while (reports.size() < n) {
+        while (finishedCount() < n) {
             long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
             if (left <= 0) {
-                throw new TimeoutException(reports.size() + " of " + n + " migrations finished in time; rejected: "
+                throw new TimeoutException(finishedCount() + " of " + n + " migrations finished in time; rejected: "
                         + rejections);
             }
             wait(left);
         }
         return List.copyOf(reports);
+    }
+
+    private long finishedCount() {
+        return completed + Counters.sum(failed);
+    }
+
+    /** Appends {@code x}, dropping the oldest beyond {@link ReceiverConfig#keepRecent()}; caller holds the lock. */
+    private <T> void keep(ArrayDeque<T> q, T x) {
+        q.addLast(x);
+        while (q.size() > config.keepRecent()) {
+            q.removeFirst();
+        }
     }
 
     /**
@@ -241,7 +313,8 @@ public final class Receiver implements AutoCloseable {
     void reject(Channel ch, ReceiveError.Kind kind, String message) {
         Rejection r = new Rejection(String.valueOf(ch.remoteAddress()), kind, message);
         synchronized (this) {
-            rejections.add(r);
+            keep(rejections, r);
+            rejected.merge(kind, 1L, Long::sum);
             notifyAll();
         }
         log.accept("rejected " + r.remote() + ": " + kind + ": " + message);
@@ -258,7 +331,12 @@ public final class Receiver implements AutoCloseable {
         List<Consumer<ReceiveReport>> ls;
         synchronized (this) {
             active.remove(m);
-            reports.add(r);
+            keep(reports, r);
+            if (r.completed()) {
+                completed++;
+            } else {
+                failed.merge(r.errorKind() != null ? r.errorKind() : ReceiveError.Kind.INTERNAL, 1L, Long::sum);
+            }
             ls = List.copyOf(listeners);
             notifyAll();
         }

@@ -27,21 +27,35 @@ import qmig.viommu.vtd.Bdf;
  * @param maxConnections  connections open at once (sniffing, main and multifd together); more are refused
  * @param tls             TLS credentials every connection must use, or null for plain TCP
  * @param limits          the decoders' bounds on lengths, counts and depths read from the wire ({@code --limit})
+ * @param keepRecent      finished reports and rejections each kept for {@link Receiver#reports()} and
+ *                        {@link Receiver#rejections()} (the most recent ones); {@link Receiver#counters()} counts all
  */
 public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
                              String machine, int maxMigrations, int multifdChannels, int pipeBytes,
                              Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout,
-                             int maxConnections, TlsCreds tls, Limits limits) {
+                             int maxConnections, TlsCreds tls, Limits limits, int keepRecent) {
 
     /** The default of {@link #maxConnections()}. */
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
+
+    /** The default of {@link #keepRecent()}. */
+    public static final int DEFAULT_KEEP_RECENT = 1024;
 
     /** Without a connection limit of its own (the default) and without TLS. */
     public ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
                           String machine, int maxMigrations, int multifdChannels, int pipeBytes,
                           Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout) {
         this(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes, sniffTimeout, syncTimeout,
-                idleTimeout, DEFAULT_MAX_CONNECTIONS, null, Limits.DEFAULT);
+                idleTimeout, DEFAULT_MAX_CONNECTIONS, null, Limits.DEFAULT, DEFAULT_KEEP_RECENT);
+    }
+
+    /** Keeping the default number of recent reports and rejections. */
+    public ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<DescriptionSource> schemas, Path save,
+                          String machine, int maxMigrations, int multifdChannels, int pipeBytes,
+                          Duration sniffTimeout, Duration syncTimeout, Duration idleTimeout,
+                          int maxConnections, TlsCreds tls, Limits limits) {
+        this(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes, sniffTimeout, syncTimeout,
+                idleTimeout, maxConnections, tls, limits, DEFAULT_KEEP_RECENT);
     }
 
     public ReceiverConfig {
@@ -65,6 +79,9 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
         if (pipeBytes < 65536) {
             throw new IllegalArgumentException("pipeBytes at least 64 KiB, got " + pipeBytes);
         }
+        if (keepRecent < 1) {
+            throw new IllegalArgumentException("keepRecent must be at least 1, got " + keepRecent);
+        }
     }
 
     /** 127.0.0.1 on {@code port} (0: any free port), 4 migrations, no multifd, 8 MiB per pipe, 60 s idle timeout. */
@@ -75,56 +92,61 @@ public record ReceiverConfig(InetSocketAddress listen, List<Bdf> vfio, List<Desc
 
     public ReceiverConfig withVfio(List<Bdf> devices) {
         return new ReceiverConfig(listen, devices, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withSchemas(List<DescriptionSource> s) {
         return new ReceiverConfig(listen, vfio, s, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withSave(Path file) {
         return new ReceiverConfig(listen, vfio, schemas, file, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withMachine(String m) {
         return new ReceiverConfig(listen, vfio, schemas, save, m, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withMaxMigrations(int n) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, n, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withMultifd(int channels) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, channels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withTimeouts(Duration sniff, Duration sync) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniff, sync, idleTimeout, maxConnections, tls, limits);
+                sniff, sync, idleTimeout, maxConnections, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withMaxConnections(int n) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, n, tls, limits);
+                sniffTimeout, syncTimeout, idleTimeout, n, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withTls(TlsCreds creds) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, creds, limits);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, creds, limits, keepRecent);
     }
 
     public ReceiverConfig withIdle(Duration idle) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idle, maxConnections, tls, limits);
+                sniffTimeout, syncTimeout, idle, maxConnections, tls, limits, keepRecent);
     }
 
     public ReceiverConfig withLimits(Limits l) {
         return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
-                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, l);
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, l, keepRecent);
+    }
+
+    public ReceiverConfig withKeepRecent(int n) {
+        return new ReceiverConfig(listen, vfio, schemas, save, machine, maxMigrations, multifdChannels, pipeBytes,
+                sniffTimeout, syncTimeout, idleTimeout, maxConnections, tls, limits, n);
     }
 }

@@ -123,9 +123,25 @@ class ReceiveCliAbuseTest {
     }
 
     @Test
+    void keepReportsAndTotals(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("report.json");
+        QmigCliTest.Run r = receiveOne("--report", report.toString(), "--keep-reports", "1");
+        assertEquals(0, r.exit(), r.err());
+        String json = Files.readString(report);
+        assertEquals(1, new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).get("totals").get("completed")
+                .asInt(), json);
+        assertTrue(json.startsWith("{\"migrations\": [{\"id\": 1,"), json);
+        assertTrue(json.endsWith("], \"rejected\": [], \"totals\": {\"completed\": 1, \"failed\": {}, \"rejected\": {}}}\n"),
+                json);
+    }
+
+    @Test
     void badLimitsAndTlsOptions(@TempDir Path dir) {
         QmigCliTest.Run r = QmigCliTest.run("receive", "--max-connections", "0");
         assertEquals(Qmig.EXIT_USAGE, r.exit(), r.err());
+        r = QmigCliTest.run("receive", "--keep-reports", "0");
+        assertEquals(Qmig.EXIT_USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains("--keep-reports want at least 1"), r.err());
         r = QmigCliTest.run("receive", "--tls-verify-peer");
         assertEquals(Qmig.EXIT_USAGE, r.exit(), r.err());
         assertTrue(r.err().contains("--tls-verify-peer needs --tls-creds DIR"), r.err());

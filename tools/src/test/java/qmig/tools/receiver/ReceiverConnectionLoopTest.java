@@ -109,7 +109,7 @@ class ReceiverConnectionLoopTest {
             r.awaitReports(1, 30, TimeUnit.SECONDS);
             int threadBase = steadyThreads(threads);
             long heapBase = usedHeap(mem);
-            int rejectedBefore = r.rejections().size();
+            Receiver.Counters before = r.counters();
 
             ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT);
             Future<Sender.Result> valid;
@@ -129,15 +129,20 @@ class ReceiverConnectionLoopTest {
 
                 // every bad connection was rejected, with the kind its input calls for
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (r.rejections().size() < rejectedBefore + CONNECTIONS && System.nanoTime() < end) {
+                while (r.counters().rejected(null) < before.rejected(null) + CONNECTIONS && System.nanoTime() < end) {
                     Thread.sleep(20);
                 }
-                List<Receiver.Rejection> rej = r.rejections();
-                assertEquals(rejectedBefore + CONNECTIONS, rej.size());
-                Map<ReceiveError.Kind, Long> got = rej.subList(rejectedBefore, rej.size()).stream()
-                        .collect(Collectors.groupingBy(Receiver.Rejection::kind,
-                                () -> new java.util.EnumMap<>(ReceiveError.Kind.class), Collectors.counting()));
+                // counted by the receiver (it keeps only the most recent rejections)
+                Receiver.Counters now = r.counters();
+                assertEquals(before.rejected(null) + CONNECTIONS, now.rejected(null));
+                Map<ReceiveError.Kind, Long> got = new java.util.EnumMap<>(ReceiveError.Kind.class);
+                for (ReceiveError.Kind k : ReceiveError.Kind.values()) {
+                    if (now.rejected(k) > before.rejected(k)) {
+                        got.put(k, now.rejected(k) - before.rejected(k));
+                    }
+                }
                 assertEquals(expected, got);
+                assertTrue(r.rejections().size() <= r.config().keepRecent());
             } finally {
                 pool.shutdownNow();
                 assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));

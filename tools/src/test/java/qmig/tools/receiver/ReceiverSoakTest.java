@@ -41,7 +41,9 @@ import qmig.tools.tls.TlsCreds;
  * senders that stall past the idle timeout, and floods past {@code maxConnections}. At the end it
  * prints the figures and asserts that nothing was lost: every valid migration completed with the
  * capture's digests, every bad connection was refused with its kind, and threads, file descriptors
- * and heap came back to the baseline. The long run:
+ * and heap came back to the baseline. The accounting uses the receivers' {@link Receiver#counters()} and
+ * checks each report as it arrives ({@link Receiver#onReport}), while each receiver keeps only {@value #KEEP}
+ * reports and rejections, so a run of hours stays correct and bounded. The long run:
  * {@code mvn -o -pl tools -am test -Dtest=ReceiverSoakTest -Dsoak.seconds=300 -Dsurefire.failIfNoSpecifiedTests=false}
  * (or {@code bench/receiver-soak.sh 300}).
  */
@@ -52,7 +54,10 @@ class ReceiverSoakTest {
     private static final int FLOOD_EXTRA = 8;
     private static final Duration IDLE = Duration.ofSeconds(3);
     private static final Duration T = Duration.ofSeconds(60);
-    private static final long HEAP_TOLERANCE = 64L << 20;
+    /** Live heap growth allowed: the receivers keep KEEP reports each, the rest is caches and noise. */
+    private static final long HEAP_TOLERANCE = 32L << 20;
+    /** Reports and rejections each receiver keeps: small, so that even the 10 s run drops old ones. */
+    private static final int KEEP = 8;
 
     /** What the soak throws; each has the outcome the receiver must give it. */
     enum Op { VALID, VALID_MULTIFD, VALID_TLS, PLAIN_TO_TLS, TRUNCATED, RANDOM, TRICKLE, STALL }
@@ -93,7 +98,7 @@ class ReceiverSoakTest {
             streams.add(new Stream(c, b, eof, ReceiverSendTest.fileDigests(b)));
         }
         ReceiverConfig base = ReceiverConfig.loopback(0).withMaxMigrations(64).withMaxConnections(MAX_CONNECTIONS)
-                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20)).withIdle(IDLE);
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20)).withIdle(IDLE).withKeepRecent(KEEP);
         try (Receiver tlsReceiver = Receiver.start(base.withMaxConnections(ReceiverConfig.DEFAULT_MAX_CONNECTIONS)
                 .withTls(TlsCreds.load(certs.server(), TlsCreds.Endpoint.SERVER, true)), s -> { });
              Receiver plain = Receiver.start(base, s -> { });
@@ -116,11 +121,15 @@ class ReceiverSoakTest {
             multifd.awaitReports(1, 30, TimeUnit.SECONDS);
             sent.clear();
             validPerCapture.clear();
-            int plainReports0 = plain.reports().size();
-            int plainRejections0 = plain.rejections().size();
-            int mfdReports0 = multifd.reports().size();
-            int tlsReports0 = tlsReceiver.reports().size();
-            int tlsRejections0 = tlsReceiver.rejections().size();
+            Receiver.Counters plain0 = plain.counters();
+            Receiver.Counters mfd0 = multifd.counters();
+            Receiver.Counters tls0 = tlsReceiver.counters();
+            // every report from here on is checked as it arrives; the receivers keep only the last KEEP
+            Map<String, Long> completedPerCapture = new ConcurrentHashMap<>();
+            AtomicLong checked = new AtomicLong();
+            plain.onReport(r -> check(plain, r, "", streams, completedPerCapture, checked));
+            multifd.onReport(r -> check(multifd, r, "", streams, completedPerCapture, checked));
+            tlsReceiver.onReport(r -> check(tlsReceiver, r, " tls", streams, completedPerCapture, checked));
             ResourceProbe before = ResourceProbe.steady();
 
             long start = System.nanoTime();
@@ -183,25 +192,22 @@ class ReceiverSoakTest {
             // ---- every migration accounted for --------------------------------------------------
             long valid = n(Op.VALID) + n(Op.TRICKLE);
             long plainExpected = valid + n(Op.TRUNCATED) + n(Op.STALL);
-            List<ReceiveReport> pr = plain.awaitReports(plainReports0 + (int) plainExpected, 60, TimeUnit.SECONDS)
-                    .subList(plainReports0, plainReports0 + (int) plainExpected);
-            List<ReceiveReport> mr = multifd.awaitReports(mfdReports0 + (int) n(Op.VALID_MULTIFD), 60, TimeUnit.SECONDS)
-                    .subList(mfdReports0, mfdReports0 + (int) n(Op.VALID_MULTIFD));
-            List<ReceiveReport> tr = tlsReceiver.awaitReports(tlsReports0 + (int) n(Op.VALID_TLS), 60, TimeUnit.SECONDS)
-                    .subList(tlsReports0, tlsReports0 + (int) n(Op.VALID_TLS));
-            mr = concat(mr, tr);
-            Map<String, Long> outcomes = new java.util.TreeMap<>();
-            Map<String, Long> completedPerCapture = new HashMap<>();
-            for (ReceiveReport r : concat(pr, mr)) {
-                outcomes.merge(r.completed() ? "completed" : r.errorKind().name(), 1L, Long::sum);
-                if (r.completed()) {
-                    ReceiverSendTest.assertLoaded(r);
-                    Stream s = streams.stream().filter(x -> x.digests().equals(r.digests())).findFirst()
-                            .orElseThrow(() -> new AssertionError("digests match no capture:\n" + r.toText()));
-                    completedPerCapture.merge(s.capture().toString() + (r.multifd() > 0 ? " multifd" : "")
-                            + (tr.contains(r) ? " tls" : ""), 1L, Long::sum);
-                }
+            long migrations = plainExpected + n(Op.VALID_MULTIFD) + n(Op.VALID_TLS);
+            plain.awaitReports(plain0.migrations() + plainExpected, 60, TimeUnit.SECONDS);
+            multifd.awaitReports(mfd0.migrations() + n(Op.VALID_MULTIFD), 60, TimeUnit.SECONDS);
+            tlsReceiver.awaitReports(tls0.migrations() + n(Op.VALID_TLS), 60, TimeUnit.SECONDS);
+            // the listeners run just after the count went up
+            long checkEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (checked.get() < migrations && System.nanoTime() < checkEnd) {
+                Thread.sleep(20);
             }
+            assertEquals(migrations, checked.get(), "reports checked");
+            if (!clientErrors.isEmpty()) {
+                throw new AssertionError(clientErrors.get(0));
+            }
+            Map<String, Long> outcomes = outcomes(plain.counters(), plain0);
+            outcomes(multifd.counters(), mfd0).forEach((k, v) -> outcomes.merge(k, v, Long::sum));
+            outcomes(tlsReceiver.counters(), tls0).forEach((k, v) -> outcomes.merge(k, v, Long::sum));
             Map<String, Long> expectedOutcomes = new java.util.TreeMap<>();
             expectedOutcomes.put("completed", valid + n(Op.VALID_MULTIFD) + n(Op.VALID_TLS));
             expectedOutcomes.put(ReceiveError.Kind.CONNECTION.name(), n(Op.TRUNCATED));
@@ -214,28 +220,37 @@ class ReceiverSoakTest {
 
             long waitEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             long rejExpected = n(Op.RANDOM) + floods.get() * (MAX_CONNECTIONS + FLOOD_EXTRA);
-            while (plain.rejections().size() < plainRejections0 + rejExpected && System.nanoTime() < waitEnd) {
+            while (plain.counters().rejected(null) < plain0.rejected(null) + rejExpected && System.nanoTime() < waitEnd) {
                 Thread.sleep(50);
             }
-            Map<ReceiveError.Kind, Long> rejected = new EnumMap<>(ReceiveError.Kind.class);
-            for (Receiver.Rejection x : plain.rejections().subList(plainRejections0, plain.rejections().size())) {
-                rejected.merge(x.kind(), 1L, Long::sum);
-            }
+            Map<ReceiveError.Kind, Long> rejected = rejected(plain.counters(), plain0);
             Map<ReceiveError.Kind, Long> rejectedExpected = new EnumMap<>(ReceiveError.Kind.class);
             rejectedExpected.put(ReceiveError.Kind.NOT_A_MIGRATION, n(Op.RANDOM));
             rejectedExpected.put(ReceiveError.Kind.TOO_MANY_CONNECTIONS, floods.get() * FLOOD_EXTRA);
             rejectedExpected.put(ReceiveError.Kind.INCOMPLETE_HEADER, floods.get() * MAX_CONNECTIONS);
             rejectedExpected.values().removeIf(v -> v == 0);
             assertEquals(rejectedExpected, rejected, "rejections by kind");
-            assertEquals(List.of(), multifd.rejections());
-            while (tlsReceiver.rejections().size() < tlsRejections0 + n(Op.PLAIN_TO_TLS) && System.nanoTime() < waitEnd) {
+            assertEquals(Map.of(), rejected(multifd.counters(), mfd0), "multifd receiver: rejections");
+            while (tlsReceiver.counters().rejected(null) < tls0.rejected(null) + n(Op.PLAIN_TO_TLS)
+                    && System.nanoTime() < waitEnd) {
                 Thread.sleep(50);
             }
-            List<Receiver.Rejection> tlsRejected = tlsReceiver.rejections().subList(tlsRejections0,
-                    tlsReceiver.rejections().size());
-            assertEquals(n(Op.PLAIN_TO_TLS), tlsRejected.size(), tlsRejected::toString);
-            assertTrue(tlsRejected.stream().allMatch(x -> x.kind() == ReceiveError.Kind.TLS_REFUSED), tlsRejected::toString);
-            rejected.merge(ReceiveError.Kind.TLS_REFUSED, (long) tlsRejected.size(), Long::sum);
+            Map<ReceiveError.Kind, Long> tlsRejected = rejected(tlsReceiver.counters(), tls0);
+            assertEquals(n(Op.PLAIN_TO_TLS) == 0 ? Map.of() : Map.of(ReceiveError.Kind.TLS_REFUSED, n(Op.PLAIN_TO_TLS)),
+                    tlsRejected, "TLS receiver: rejections");
+            tlsRejected.forEach((k, v) -> rejected.merge(k, v, Long::sum));
+
+            // ---- retention stayed bounded -------------------------------------------------------
+            StringBuilder retained = new StringBuilder();
+            for (Receiver r : List.of(plain, multifd, tlsReceiver)) {
+                Receiver.Counters c = r.counters();
+                int reps = r.reports().size();
+                int rejs = r.rejections().size();
+                assertEquals(Math.min(KEEP, c.migrations()), reps, "reports kept");
+                assertEquals(Math.min(KEEP, c.rejected(null)), rejs, "rejections kept");
+                retained.append(retained.length() == 0 ? "" : ", ").append(reps).append(" of ").append(c.migrations())
+                        .append(" (rejections ").append(rejs).append(" of ").append(c.rejected(null)).append(')');
+            }
 
             // ---- nothing left behind ------------------------------------------------------------
             long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -261,8 +276,10 @@ class ReceiverSoakTest {
                     .append(' ').append(new java.util.TreeMap<>(completedPerCapture)).append('\n');
             b.append("  migrations failed by kind: ").append(withoutCompleted(outcomes)).append('\n');
             b.append("  connections rejected by kind: ").append(rejected).append('\n');
-            b.append(String.format(Locale.ROOT, "  heap after GC: before %d MiB, after %d MiB%n", before.heap() >> 20,
-                    after.heap() >> 20));
+            b.append("  reports retained (keep ").append(KEEP).append("; plain, multifd, tls): ").append(retained)
+                    .append('\n');
+            b.append(String.format(Locale.ROOT, "  heap after full GC: before %.1f MiB, after %.1f MiB%n",
+                    before.heap() / 1048576.0, after.heap() / 1048576.0));
             b.append(String.format(Locale.ROOT, "  live threads: before %d, after %d%n", before.threads(), after.threads()));
             b.append(String.format(Locale.ROOT, "  open fds (/proc/self/fd): before %d, after %d%n", before.fds(),
                     after.fds()));
@@ -279,10 +296,49 @@ class ReceiverSoakTest {
         return c;
     }
 
-    private static List<ReceiveReport> concat(List<ReceiveReport> a, List<ReceiveReport> b) {
-        List<ReceiveReport> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
+    /** Migrations finished between two snapshots, "completed" or by failure kind (nonzero only). */
+    private static Map<String, Long> outcomes(Receiver.Counters now, Receiver.Counters before) {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        if (now.completed() > before.completed()) {
+            m.put("completed", now.completed() - before.completed());
+        }
+        for (ReceiveError.Kind k : ReceiveError.Kind.values()) {
+            if (now.failed(k) > before.failed(k)) {
+                m.put(k.name(), now.failed(k) - before.failed(k));
+            }
+        }
+        return m;
+    }
+
+    /** Connections rejected between two snapshots, by kind (nonzero only). */
+    private static Map<ReceiveError.Kind, Long> rejected(Receiver.Counters now, Receiver.Counters before) {
+        Map<ReceiveError.Kind, Long> m = new EnumMap<>(ReceiveError.Kind.class);
+        for (ReceiveError.Kind k : ReceiveError.Kind.values()) {
+            if (now.rejected(k) > before.rejected(k)) {
+                m.put(k, now.rejected(k) - before.rejected(k));
+            }
+        }
+        return m;
+    }
+
+    /** On the loader's thread: a completed report must carry one capture's digests; the receiver keeps at most KEEP. */
+    private void check(Receiver rec, ReceiveReport r, String via, List<Stream> streams, Map<String, Long> perCapture,
+                       AtomicLong checked) {
+        try {
+            if (r.completed()) {
+                ReceiverSendTest.assertLoaded(r);
+                Stream s = streams.stream().filter(x -> x.digests().equals(r.digests())).findFirst()
+                        .orElseThrow(() -> new AssertionError("digests match no capture:\n" + r.toText()));
+                perCapture.merge(s.capture().toString() + (r.multifd() > 0 ? " multifd" : "") + via, 1L, Long::sum);
+            }
+            int reps = rec.reports().size();
+            int rejs = rec.rejections().size();
+            assertTrue(reps <= KEEP && rejs <= KEEP, () -> "kept " + reps + " reports, " + rejs + " rejections");
+        } catch (Throwable e) {
+            clientErrors.add(new AssertionError("report " + r.id() + ": " + e, e));
+        } finally {
+            checked.incrementAndGet();
+        }
     }
 
     private long n(Op op) {
@@ -397,15 +453,15 @@ class ReceiverSoakTest {
             Thread.sleep(20);
         }
         assertEquals(0, r.openConnections(), "connections still open before the flood");
-        long refused0 = r.rejections().stream().filter(x -> x.kind() == ReceiveError.Kind.TOO_MANY_CONNECTIONS).count();
+        long refused0 = r.counters().rejected(ReceiveError.Kind.TOO_MANY_CONNECTIONS);
         List<Socket> held = new ArrayList<>();
         try {
             for (int i = 0; i < MAX_CONNECTIONS + FLOOD_EXTRA; i++) {
                 held.add(connect(r));
             }
             long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (r.rejections().stream().filter(x -> x.kind() == ReceiveError.Kind.TOO_MANY_CONNECTIONS).count()
-                    < refused0 + FLOOD_EXTRA && System.nanoTime() < wait) {
+            while (r.counters().rejected(ReceiveError.Kind.TOO_MANY_CONNECTIONS) < refused0 + FLOOD_EXTRA
+                    && System.nanoTime() < wait) {
                 Thread.sleep(10);
             }
         } finally {
@@ -417,6 +473,7 @@ class ReceiverSoakTest {
         while (r.openConnections() > 0 && System.nanoTime() < end + TimeUnit.SECONDS.toNanos(10)) {
             Thread.sleep(20);
         }
+        assertTrue(r.rejections().size() <= KEEP, () -> "kept " + r.rejections().size() + " rejections");
         floods.incrementAndGet();
     }
 }

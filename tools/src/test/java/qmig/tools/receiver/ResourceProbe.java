@@ -2,6 +2,9 @@ package qmig.tools.receiver;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -15,7 +18,7 @@ import java.util.stream.Stream;
  *
  * @param threads live threads
  * @param fds     open file descriptors
- * @param heap    heap bytes in use after three GCs
+ * @param heap    heap bytes live after a full GC (the smallest of three)
  */
 record ResourceProbe(int threads, int fds, long heap) {
 
@@ -52,12 +55,27 @@ record ResourceProbe(int threads, int fds, long heap) {
         }
     }
 
+    /**
+     * The heap left by a full GC: the sum of the heap pools' usage as the collector left them
+     * ({@link MemoryPoolMXBean#getCollectionUsage()}), not what other threads allocated since; the
+     * smallest of three {@code System.gc()}s.
+     */
     static long usedHeap() throws InterruptedException {
+        long min = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
             System.gc();
+            long live = 0;
+            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                MemoryUsage u = p.getType() == MemoryType.HEAP ? p.getCollectionUsage() : null;
+                live += u == null ? 0 : u.getUsed();
+            }
+            if (live == 0) { // a collector without collection usage: the heap in use now
+                live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            }
+            min = Math.min(min, live);
             Thread.sleep(100);
         }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        return min;
     }
 
     static String threadNames() {
