@@ -212,4 +212,36 @@ class ReceiverSlowAndMultifdInputTest {
             awaitActive(r, 0);
         }
     }
+
+    /**
+     * Two migrations both wait for their first multifd channel: a 7.2 main channel carries no uuid,
+     * so a channel 0 with a new uuid could be either's. It is refused after the sniff timeout and
+     * neither migration takes it (attaching it to the first one mixed two guests' pages in a soak).
+     */
+    @Test
+    @Timeout(60)
+    void aChannelTwoMigrationsCouldTakeIsRefusedNotGuessed() throws Exception {
+        ReceiverConfig cfg = ReceiverConfig.loopback(0).withMultifd(2)
+                .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(10));
+        byte[] good = Captures.Q35_VIOMMU.bytes();
+        try (Receiver r = Receiver.start(cfg, System.err::println);
+             Socket a = ReceiverBadInputTest.connect(r);
+             Socket b = ReceiverBadInputTest.connect(r)) {
+            a.getOutputStream().write(Arrays.copyOf(good, 8));
+            a.getOutputStream().flush();
+            b.getOutputStream().write(Arrays.copyOf(good, 8));
+            b.getOutputStream().flush();
+            awaitActive(r, 2);
+            try (Socket ch = ReceiverBadInputTest.connect(r)) {
+                ch.getOutputStream().write(init((byte) 0x33, 0));
+                ch.getOutputStream().flush();
+                assertTrue(closedByPeer(ch), "the ambiguous channel was kept");
+            }
+            ReceiverBadInputTest.awaitRejection(r, x -> x.kind() == ReceiveError.Kind.UNMATCHED_MULTIFD_CHANNEL
+                    && x.message().contains("channel 0 (uuid 3333")
+                    && x.message().contains("several migrations wait for a channel with this id and none has told this uuid yet"));
+            assertEquals(2, r.activeMigrations());
+            assertEquals(List.of(), r.reports());
+        }
+    }
 }
