@@ -71,8 +71,18 @@ public final class Qcow2Image {
         }
         if (version >= 3) {
             incompatible = h.getLong(72);
-            int headerLength = h.getInt(100);
-            compressionType = (incompatible & INCOMPAT_COMPRESSION) != 0 && headerLength > 104 ? h.get(104) & 0xff : 0;
+            long headerLength = h.getInt(100) & 0xffffffffL;
+            if (headerLength < 104) {
+                throw StreamFormatException.corrupt(Where.inFile(0, 100), "qcow2 header too short: header_length "
+                        + headerLength + " (version 3 needs at least 104)");
+            }
+            if (headerLength > 1L << clusterBits) {
+                throw StreamFormatException.corrupt(Where.inFile(0, 100), "qcow2 header exceeds cluster size: header_length "
+                        + headerLength + " > " + (1L << clusterBits));
+            }
+            // compression_type is the byte after the 104 read above
+            compressionType = (incompatible & INCOMPAT_COMPRESSION) != 0 && headerLength > 104
+                    ? read(104, 1, "qcow2 header compression_type", 100).get(0) & 0xff : 0;
         } else {
             incompatible = 0;
             compressionType = 0;
