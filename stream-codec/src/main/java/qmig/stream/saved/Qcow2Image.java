@@ -256,7 +256,9 @@ public final class Qcow2Image {
         ByteBuffer b = ByteBuffer.allocate(n);
         while (b.hasRemaining()) {
             if (ch.read(b, pos + b.position()) < 0) {
-                throw StreamFormatException.truncated(where, "truncated " + what + " at file offset 0x"
+                // a field past the end (a table entry that starts there) is placed at the end of the file
+                Where at = where.fileOffset() > fileSize ? where.withFileOffset(fileSize) : where;
+                throw StreamFormatException.truncated(at, "truncated " + what + " at file offset 0x"
                         + Long.toHexString(pos) + " (expected " + n + " bytes, got " + b.position() + ")");
             }
         }
