@@ -452,7 +452,7 @@ public final class SavedStream implements Closeable {
     private long search() throws IOException {
         byte[] magic = {0x51, 0x45, 0x56, 0x4d, 0, 0, 0, 3};
         long size = channel.size();
-        ByteBuffer buf = ByteBuffer.allocate(SEARCH_CHUNK + magic.length);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(SEARCH_CHUNK, size) + magic.length);
         for (long at = 0; at < size; at += SEARCH_CHUNK) {
             buf.clear();
             while (buf.hasRemaining() && channel.read(buf, at + buf.position()) >= 0) {
