@@ -172,7 +172,9 @@ public final class Qcow2VmState extends InputStream {
         ByteBuffer b = ByteBuffer.wrap(cluster, at, n);
         while (b.hasRemaining()) {
             if (img.ch.read(b, host + (b.position() - at)) < 0) {
-                throw StreamFormatException.truncated(Where.inFile(streamAt, host + (b.position() - at)),
+                // a subcluster may start past the end of the file: placed at the file's end
+                throw StreamFormatException.truncated(Where.inFile(streamAt, Math.min(host + (b.position() - at),
+                        img.fileSize)),
                         "truncated qcow2 data cluster (L2 entry at file offset 0x" + Long.toHexString(entryAt)
                                 + "; expected " + n + " bytes, got " + (b.position() - at) + ")");
             }
