@@ -71,8 +71,18 @@ public final class Qcow2Image {
         }
         if (version >= 3) {
             incompatible = h.getLong(72);
-            int headerLength = h.getInt(100);
-            compressionType = (incompatible & INCOMPAT_COMPRESSION) != 0 && headerLength > 104 ? h.get(104) & 0xff : 0;
+            long headerLength = h.getInt(100) & 0xffffffffL;
+            if (headerLength < 104) {
+                throw StreamFormatException.corrupt(Where.inFile(0, 100), "qcow2 header too short: header_length "
+                        + headerLength + " (version 3 needs at least 104)");
+            }
+            if (headerLength > 1L << clusterBits) {
+                throw StreamFormatException.corrupt(Where.inFile(0, 100), "qcow2 header exceeds cluster size: header_length "
+                        + headerLength + " > " + (1L << clusterBits));
+            }
+            // compression_type is the byte after the 104 read above
+            compressionType = (incompatible & INCOMPAT_COMPRESSION) != 0 && headerLength > 104
+                    ? read(104, 1, "qcow2 header compression_type", 100).get(0) & 0xff : 0;
         } else {
             incompatible = 0;
             compressionType = 0;
@@ -246,7 +256,9 @@ public final class Qcow2Image {
         ByteBuffer b = ByteBuffer.allocate(n);
         while (b.hasRemaining()) {
             if (ch.read(b, pos + b.position()) < 0) {
-                throw StreamFormatException.truncated(where, "truncated " + what + " at file offset 0x"
+                // a field past the end (a table entry that starts there) is placed at the end of the file
+                Where at = where.fileOffset() > fileSize ? where.withFileOffset(fileSize) : where;
+                throw StreamFormatException.truncated(at, "truncated " + what + " at file offset 0x"
                         + Long.toHexString(pos) + " (expected " + n + " bytes, got " + b.position() + ")");
             }
         }

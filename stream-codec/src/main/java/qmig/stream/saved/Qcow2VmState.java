@@ -172,7 +172,9 @@ public final class Qcow2VmState extends InputStream {
         ByteBuffer b = ByteBuffer.wrap(cluster, at, n);
         while (b.hasRemaining()) {
             if (img.ch.read(b, host + (b.position() - at)) < 0) {
-                throw StreamFormatException.truncated(Where.inFile(streamAt, host + (b.position() - at)),
+                // a subcluster may start past the end of the file: placed at the file's end
+                throw StreamFormatException.truncated(Where.inFile(streamAt, Math.min(host + (b.position() - at),
+                        img.fileSize)),
                         "truncated qcow2 data cluster (L2 entry at file offset 0x" + Long.toHexString(entryAt)
                                 + "; expected " + n + " bytes, got " + (b.position() - at) + ")");
             }
@@ -210,14 +212,25 @@ public final class Qcow2VmState extends InputStream {
                 inf.end();
             }
         } else if (img.compressionType == 1) {
-            try {
-                long k = com.github.luben.zstd.Zstd.decompressByteArray(cluster, 0, cluster.length, c.array(), 0, avail);
-                if (k != cluster.length) {
-                    throw StreamFormatException.truncated(Where.inFile(streamAt + k, host + avail),
-                            "truncated qcow2 zstd cluster: " + k + " of " + cluster.length + " bytes");
+            // as QEMU: one or more frames, decoded until the cluster is full; what follows (the rest
+            // of the last 512-byte sector) is ignored
+            int done = 0;
+            try (com.github.luben.zstd.ZstdInputStreamNoFinalizer z = new com.github.luben.zstd.ZstdInputStreamNoFinalizer(
+                    new java.io.ByteArrayInputStream(c.array(), 0, avail))) {
+                while (done < cluster.length) {
+                    int k = z.read(cluster, done, cluster.length - done);
+                    if (k < 0) {
+                        break;
+                    }
+                    done += k;
                 }
-            } catch (RuntimeException r) {
-                throw StreamFormatException.corrupt(Where.inFile(streamAt, host), "qcow2 zstd cluster: " + r.getMessage(), r);
+            } catch (IOException | RuntimeException r) {
+                throw StreamFormatException.corrupt(Where.inFile(streamAt + done, host), "qcow2 zstd cluster: "
+                        + r.getMessage(), r);
+            }
+            if (done != cluster.length) {
+                throw StreamFormatException.truncated(Where.inFile(streamAt + done, host + avail),
+                        "truncated qcow2 zstd cluster: " + done + " of " + cluster.length + " bytes");
             }
         } else {
             throw StreamFormatException.unsupportedVersion(Where.inFile(streamAt, 104), "qcow2 compression type "

@@ -351,7 +351,7 @@ public final class SavedStream implements Closeable {
             }
             if (form == null) {
                 throw StreamFormatException.corrupt(Where.inFile(0, fileCounter.count()),
-                        "the content after " + layers.get(layers.size() - 1).kind().label() + " is no migration stream"
+                        "the content after " + outerLabel(note) + " is no migration stream"
                                 + " or known saved form: it starts with " + hex(head));
             }
             if (form == SavedForm.ZSTD && SavedForm.isSkippableFrame(head, head.length)) {
@@ -379,7 +379,7 @@ public final class SavedStream implements Closeable {
                     cur = b;
                 }
                 case QCOW2 -> throw StreamFormatException.unsupportedVersion(Where.inFile(0, fileCounter.count()),
-                        "a qcow2 image inside " + layers.get(layers.size() - 1).kind().label()
+                        "a qcow2 image after " + outerLabel(note)
                                 + " needs random access: decompress it to a file first");
                 default -> {
                     layers.add(Layer.of(form, offset, form.label() + " compressed, at offset " + offset + suffix));
@@ -388,6 +388,14 @@ public final class SavedStream implements Closeable {
                 }
             }
         }
+    }
+
+    /** What the content being detected follows: the last layer, or (at the file's start) the skippable frames skipped. */
+    private String outerLabel(String note) {
+        if (!layers.isEmpty()) {
+            return layers.get(layers.size() - 1).kind().label();
+        }
+        return note != null ? "the zstd skippable frames at the start (" + note + ")" : "the start of the file";
     }
 
     private InputStream decoder(SavedForm form, InputStream in, long offset) throws IOException {
@@ -444,7 +452,7 @@ public final class SavedStream implements Closeable {
     private long search() throws IOException {
         byte[] magic = {0x51, 0x45, 0x56, 0x4d, 0, 0, 0, 3};
         long size = channel.size();
-        ByteBuffer buf = ByteBuffer.allocate(SEARCH_CHUNK + magic.length);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(SEARCH_CHUNK, size) + magic.length);
         for (long at = 0; at < size; at += SEARCH_CHUNK) {
             buf.clear();
             while (buf.hasRemaining() && channel.read(buf, at + buf.position()) >= 0) {
