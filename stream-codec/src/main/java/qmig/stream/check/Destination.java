@@ -165,12 +165,8 @@ public record Destination(String machine, String from, List<Handler> handlers, L
      */
     public static Destination bundled(String machineType, DumpVmstateSchema schema) throws IOException {
         String m = machineType.toLowerCase(Locale.ROOT);
-        String file;
-        if (m.equals("q35") || m.startsWith("pc-q35")) {
-            file = "pc-q35-7.2";
-        } else if (m.equals("pc") || m.startsWith("pc-i440fx") || m.equals("i440fx")) {
-            file = "pc-i440fx-7.2";
-        } else {
+        String file = DumpVmstateSchema.bundledMachine(machineType);
+        if (file == null) {
             return null;
         }
         try (InputStream in = Destination.class.getResourceAsStream("/qmig/stream/check/" + file + ".instances.tsv")) {

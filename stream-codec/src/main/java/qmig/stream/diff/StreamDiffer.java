@@ -93,7 +93,7 @@ public final class StreamDiffer {
             List<StreamRecord> records = new ArrayList<>();
             for (StreamRecord rec; (rec = r.next()) != null; ) {
                 if (rec instanceof StreamRecord.Section sec && sec.payload() instanceof RamPayload) {
-                    rec = withPayload(rec, NO_RAM);
+                    rec = MigrationStream.withPayload(rec, NO_RAM);
                 }
                 records.add(rec);
             }
@@ -101,7 +101,7 @@ public final class StreamDiffer {
             for (int i = 0; i < records.size() && !resolved.isEmpty(); i++) {
                 SectionPayload p = resolved.get(records.get(i).offset());
                 if (p != null) {
-                    records.set(i, withPayload(records.get(i), p));
+                    records.set(i, MigrationStream.withPayload(records.get(i), p));
                 }
             }
             out[0] = new MigrationStream(h, records, Boolean.TRUE.equals(r.footers()));
@@ -113,19 +113,6 @@ public final class StreamDiffer {
     }
 
     private static final RamPayload NO_RAM = new RamPayload(List.of());
-
-    private static StreamRecord withPayload(StreamRecord r, SectionPayload p) {
-        if (r instanceof StreamRecord.SectionFull s) {
-            return new StreamRecord.SectionFull(s.offset(), s.header(), p, s.footer());
-        } else if (r instanceof StreamRecord.SectionStart s) {
-            return new StreamRecord.SectionStart(s.offset(), s.header(), p, s.footer());
-        } else if (r instanceof StreamRecord.SectionPart s) {
-            return new StreamRecord.SectionPart(s.offset(), s.header(), p, s.footer());
-        } else if (r instanceof StreamRecord.SectionEnd s) {
-            return new StreamRecord.SectionEnd(s.offset(), s.header(), p, s.footer());
-        }
-        return r;
-    }
 
     /** Reads A, then B, and compares them. */
     public static StreamDiff diff(StreamSource a, StreamSource b, ReaderOptions base, int maxRanges) throws IOException {

@@ -117,7 +117,8 @@ public record MigrationStream(StreamHeader header, List<StreamRecord> records, b
         return new Partial(new MigrationStream(h, out, Boolean.TRUE.equals(r.footers())), error);
     }
 
-    static StreamRecord withPayload(StreamRecord r, SectionPayload p) {
+    /** The same section record with another payload (a held section once decoded, a slimmed RAM section). */
+    public static StreamRecord withPayload(StreamRecord r, SectionPayload p) {
         if (r instanceof StreamRecord.SectionFull s) {
             return new StreamRecord.SectionFull(s.offset(), s.header(), p, s.footer());
         } else if (r instanceof StreamRecord.SectionStart s) {

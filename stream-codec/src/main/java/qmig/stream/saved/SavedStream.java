@@ -110,7 +110,18 @@ public final class SavedStream implements Closeable {
 
     /** The migration stream of {@code file} as one InputStream; closing it closes the file. */
     public static InputStream openStream(Path file, Limits limits, String snapshot) throws IOException {
-        SavedStream s = open(file, limits, snapshot);
+        return closing(open(file, limits, snapshot));
+    }
+
+    /**
+     * A data file that is no migration stream (a recorded multifd channel, a -dump-vmstate
+     * schema), decompressed when it is compressed; closing it closes the file.
+     */
+    public static InputStream openDataStream(Path file, Limits limits) throws IOException {
+        return closing(openData(file, limits));
+    }
+
+    private static InputStream closing(SavedStream s) throws IOException {
         try {
             return new java.io.FilterInputStream(s.stream()) {
                 @Override

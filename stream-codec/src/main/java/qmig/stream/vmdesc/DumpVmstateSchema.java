@@ -112,15 +112,24 @@ public final class DumpVmstateSchema implements DescriptionSource {
         }
     }
 
+    /**
+     * The 7.2 machine whose data qmig bundles for a machine type: pc-q35-7.2 for q35 and pc-q35-*,
+     * pc-i440fx-7.2 for pc, i440fx and pc-i440fx-*; null for any other.
+     */
+    public static String bundledMachine(String machineType) {
+        String m = machineType.toLowerCase(Locale.ROOT);
+        if (m.equals("q35") || m.startsWith("pc-q35")) {
+            return "pc-q35-7.2";
+        } else if (m.equals("pc") || m.startsWith("pc-i440fx") || m.equals("i440fx")) {
+            return "pc-i440fx-7.2";
+        }
+        return null;
+    }
+
     /** The bundled schema of Debian's QEMU 7.2 for a machine type (pc-q35-7.2, pc-i440fx-7.2, q35, pc…), or null. */
     public static DumpVmstateSchema bundled(String machineType) throws IOException {
-        String m = machineType.toLowerCase(Locale.ROOT);
-        String file;
-        if (m.equals("q35") || m.startsWith("pc-q35")) {
-            file = "pc-q35-7.2";
-        } else if (m.equals("pc") || m.startsWith("pc-i440fx") || m.equals("i440fx")) {
-            file = "pc-i440fx-7.2";
-        } else {
+        String file = bundledMachine(machineType);
+        if (file == null) {
             return null;
         }
         DumpVmstateSchema cached = BUNDLED.get(file);

@@ -70,18 +70,7 @@ final class Inputs {
      * decompressed when it is compressed.
      */
     static InputStream openData(Path file, Limits limits) throws IOException {
-        qmig.stream.saved.SavedStream s = qmig.stream.saved.SavedStream.openData(file, limits);
-        try {
-            return new java.io.FilterInputStream(s.stream()) {
-                @Override
-                public void close() throws IOException {
-                    s.close();
-                }
-            };
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
+        return SavedStream.openDataStream(file, limits);
     }
 
     /** A -dump-vmstate file (raw or compressed), no larger than {@code Limits.maxVmDescriptionBytes}. */
