@@ -179,12 +179,7 @@ public final class LoadCheck {
 
     private void section(StreamRecord.Section s, VmDescriptionIndex srcLayouts) {
         SectionHeader h = s.header();
-        String kind = switch (h.type()) {
-            case SECTION_START -> "start";
-            case SECTION_PART -> "part";
-            case SECTION_END -> "end";
-            default -> "full";
-        };
+        String kind = h.kind();
         String path = "section '" + h.idstr() + "'/" + h.instanceId();
         if (!h.isFull()) {
             sections.add(new LoadReport.SectionResult(s.offset(), kind, h.idstr(), h.instanceId(), h.versionId(),

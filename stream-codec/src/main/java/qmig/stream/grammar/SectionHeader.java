@@ -24,6 +24,16 @@ public record SectionHeader(SectionType type, int sectionId, String idstr, int i
         return type == SectionType.SECTION_START || type == SectionType.SECTION_FULL;
     }
 
+    /** The record kind in lower case: {@code start}, {@code part}, {@code end} or {@code full}. */
+    public String kind() {
+        return switch (type) {
+            case SECTION_START -> "start";
+            case SECTION_PART -> "part";
+            case SECTION_END -> "end";
+            default -> "full";
+        };
+    }
+
     /** The section's unsigned id as written on the wire. */
     public long unsignedId() {
         return sectionId & 0xffffffffL;

@@ -154,12 +154,7 @@ final class InspectCommand implements Callable<Integer> {
         String off = String.format("0x%08x", r.offset());
         if (r instanceof StreamRecord.Section s) {
             SectionHeader h = s.header();
-            String kind = switch (h.type()) {
-                case SECTION_START -> "START";
-                case SECTION_PART -> "PART";
-                case SECTION_END -> "END";
-                default -> "FULL";
-            };
+            String kind = h.kind().toUpperCase(java.util.Locale.ROOT);
             String note = s.payload() instanceof OpaquePayload ? "  (undecoded)" : "";
             out.printf("%-12s %-7s %5d  %-40s %7d %10d%s%n", off, kind, h.unsignedId(),
                     h.idstr() + "/" + Integer.toUnsignedString(h.instanceId()), h.versionId(), length, note);

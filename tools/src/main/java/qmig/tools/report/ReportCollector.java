@@ -110,12 +110,7 @@ public final class ReportCollector {
         int i = items.size();
         if (r instanceof StreamRecord.Section s) {
             SectionHeader h = s.header();
-            String kind = switch (h.type()) {
-                case SECTION_START -> "start";
-                case SECTION_PART -> "part";
-                case SECTION_END -> "end";
-                default -> "full";
-            };
+            String kind = h.kind();
             boolean decoded = !(s.payload() instanceof OpaquePayload);
             sections++;
             if (!decoded) {
